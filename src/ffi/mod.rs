@@ -1,0 +1,1 @@
+//! ffi: see the README (to be built in its own issue).

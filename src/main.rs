@@ -1,0 +1,3 @@
+fn main() {
+    println!("radscore {}", env!("CARGO_PKG_VERSION"));
+}

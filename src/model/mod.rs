@@ -1,0 +1,1 @@
+//! model: see the README (to be built in its own issue).

@@ -1,0 +1,1 @@
+//! stats: see the README (to be built in its own issue).
