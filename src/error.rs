@@ -36,7 +36,10 @@ pub enum Error {
     #[error("ROI too small: {detail}")]
     RoiTooSmall { detail: String },
     /// NaN or infinite voxel values inside the data used for extraction.
-    #[error("image contains {count} non-finite voxel value(s) (NaN or Inf){}", where_hint(location))]
+    #[error(
+        "image contains {count} non-finite voxel value(s) (NaN or Inf){}",
+        where_hint(location)
+    )]
     NonFinite { count: usize, location: Option<String> },
     /// A caller-supplied buffer or argument is inconsistent (sizes, shapes, ranges).
     #[error("invalid argument: {0}")]

@@ -57,7 +57,11 @@ impl Interpolator {
 
     /// The SimpleITK name.
     pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(_, i)| *i == self).map(|(n, _)| *n).unwrap_or("?")
+        Self::ALL
+            .iter()
+            .find(|(_, i)| *i == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
     }
 }
 
@@ -109,7 +113,11 @@ impl ImageTypeKind {
 
     /// The parameter-file name.
     pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(_, k)| *k == self).map(|(n, _)| *n).unwrap_or("?")
+        Self::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
     }
 }
 
@@ -246,7 +254,10 @@ impl GeneralSettings {
                 self.resampled_pixel_spacing = opt(value, |v| {
                     let list = float_list(v, &k(), |x| x >= 0.0, "must be ≥ 0")?;
                     if list.len() != 3 {
-                        return Err(Error::setting(k(), format!("needs 3 values (x, y, z), got {}", list.len())));
+                        return Err(Error::setting(
+                            k(),
+                            format!("needs 3 values (x, y, z), got {}", list.len()),
+                        ));
                     }
                     Ok([list[0], list[1], list[2]])
                 })?
@@ -255,11 +266,17 @@ impl GeneralSettings {
                 self.interpolator = match value {
                     Value::Null => None,
                     Value::String(s) => Some(Interpolator::from_name(s).ok_or_else(|| {
-                        Error::setting(k(), format!("unknown interpolator '{s}' (e.g. sitkBSpline, sitkLinear, sitkNearestNeighbor)"))
+                        Error::setting(
+                            k(),
+                            format!("unknown interpolator '{s}' (e.g. sitkBSpline, sitkLinear, sitkNearestNeighbor)"),
+                        )
                     })?),
                     Value::Number(n) if n.as_i64().is_some() => {
                         let c = n.as_i64().unwrap_or(0);
-                        Some(Interpolator::from_code(c).ok_or_else(|| Error::setting(k(), format!("interpolator code {c} not in 1..=10")))?)
+                        Some(
+                            Interpolator::from_code(c)
+                                .ok_or_else(|| Error::setting(k(), format!("interpolator code {c} not in 1..=10")))?,
+                        )
                     }
                     other => return Err(type_error(&k(), "a SimpleITK interpolator name or code", other)),
                 }
@@ -267,7 +284,10 @@ impl GeneralSettings {
             "padDistance" => self.pad_distance = non_negative_int(value, &k())?,
             "distances" => {
                 let list = match value {
-                    Value::Array(items) => items.iter().map(|v| positive_int(v, &k())).collect::<Result<Vec<_>>>()?,
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|v| positive_int(v, &k()))
+                        .collect::<Result<Vec<_>>>()?,
                     other => return Err(type_error(&k(), "a list of positive integers", other)),
                 };
                 if list.is_empty() {
@@ -297,7 +317,12 @@ impl GeneralSettings {
                     "absolute" => ResegmentMode::Absolute,
                     "relative" => ResegmentMode::Relative,
                     "sigma" => ResegmentMode::Sigma,
-                    s => return Err(Error::setting(k(), format!("must be absolute, relative or sigma, got '{s}'"))),
+                    s => {
+                        return Err(Error::setting(
+                            k(),
+                            format!("must be absolute, relative or sigma, got '{s}'"),
+                        ));
+                    }
                 }
             }
             "resegmentShape" => self.resegment_shape = boolean(value, &k())?,
@@ -312,7 +337,10 @@ impl GeneralSettings {
             "lbp2DMethod" => {
                 let s = string(value, &k())?;
                 if !["default", "ror", "uniform", "var"].contains(&s.as_str()) {
-                    return Err(Error::setting(k(), format!("must be default, ror, uniform or var, got '{s}'")));
+                    return Err(Error::setting(
+                        k(),
+                        format!("must be default, ror, uniform or var, got '{s}'"),
+                    ));
                 }
                 self.lbp2d_method = s;
             }
@@ -325,7 +353,10 @@ impl GeneralSettings {
                 self.weighting_norm = match value {
                     Value::Null => None,
                     Value::String(s) => Some(WeightingNorm::from_name(s).ok_or_else(|| {
-                        Error::setting(k(), format!("must be euclidean, manhattan, infinity or no_weighting, got '{s}'"))
+                        Error::setting(
+                            k(),
+                            format!("must be euclidean, manhattan, infinity or no_weighting, got '{s}'"),
+                        )
                     })?),
                     other => return Err(type_error(&k(), "a string or null", other)),
                 }
@@ -409,11 +440,20 @@ impl Settings {
         let top = match value {
             Value::Null => return Ok(settings),
             Value::Object(map) => map,
-            other => return Err(type_error("<parameter file>", "a mapping with setting/imageType/featureClass", other)),
+            other => {
+                return Err(type_error(
+                    "<parameter file>",
+                    "a mapping with setting/imageType/featureClass",
+                    other,
+                ));
+            }
         };
         for key in top.keys() {
             if !["setting", "imageType", "featureClass", "voxelSetting"].contains(&key.as_str()) {
-                return Err(Error::setting(key, "unknown section (expected setting, imageType, featureClass or voxelSetting)"));
+                return Err(Error::setting(
+                    key,
+                    "unknown section (expected setting, imageType, featureClass or voxelSetting)",
+                ));
             }
         }
         if let Some(section) = top.get("setting") {
@@ -473,7 +513,13 @@ impl Settings {
                             .map(|i| string(i, &format!("featureClass.{class}")))
                             .collect::<Result<Vec<_>>>()?,
                     ),
-                    other => return Err(type_error(&format!("featureClass.{class}"), "a list of feature names or null", other)),
+                    other => {
+                        return Err(type_error(
+                            &format!("featureClass.{class}"),
+                            "a list of feature names or null",
+                            other,
+                        ));
+                    }
                 };
                 settings.feature_classes.insert(class.clone(), list);
             }
@@ -526,7 +572,10 @@ impl Settings {
             if let Some(list) = list {
                 for f in list {
                     if !known.contains(&f.as_str()) {
-                        return Err(Error::setting(format!("featureClass.{class}"), format!("unknown feature '{f}'")));
+                        return Err(Error::setting(
+                            format!("featureClass.{class}"),
+                            format!("unknown feature '{f}'"),
+                        ));
                     }
                 }
             }
@@ -568,7 +617,10 @@ fn check_general(g: &GeneralSettings, kind: ImageTypeKind) -> Result<()> {
         return Err(Error::setting("wavelet", "must name a wavelet"));
     }
     if kind == ImageTypeKind::LoG && g.sigma.is_empty() {
-        return Err(Error::setting("sigma", "LoG needs at least one sigma (e.g. sigma: [1.0, 2.0])"));
+        return Err(Error::setting(
+            "sigma",
+            "LoG needs at least one sigma (e.g. sigma: [1.0, 2.0])",
+        ));
     }
     Ok(())
 }
@@ -639,7 +691,9 @@ fn boolean(v: &Value, key: &str) -> Result<bool> {
 }
 
 fn string(v: &Value, key: &str) -> Result<String> {
-    v.as_str().map(str::to_string).ok_or_else(|| type_error(key, "a string", v))
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| type_error(key, "a string", v))
 }
 
 fn int(v: &Value, key: &str) -> Result<i64> {

@@ -45,7 +45,10 @@ pub struct FeatureDef {
 
 /// Shorthand for building the feature tables.
 pub const fn def(name: &'static str) -> FeatureDef {
-    FeatureDef { name, deprecated: false }
+    FeatureDef {
+        name,
+        deprecated: false,
+    }
 }
 
 /// Shorthand for a deprecated feature.

@@ -58,7 +58,11 @@ impl Geometry {
     /// Physical point of a (continuous) index `(x, y, z)`: origin + D · diag(spacing) · index.
     pub fn index_to_physical(&self, index: [f64; 3]) -> [f64; 3] {
         let d = &self.direction;
-        let s = [index[0] * self.spacing[0], index[1] * self.spacing[1], index[2] * self.spacing[2]];
+        let s = [
+            index[0] * self.spacing[0],
+            index[1] * self.spacing[1],
+            index[2] * self.spacing[2],
+        ];
         let mut p = [0.0; 3];
         for (r, pr) in p.iter_mut().enumerate() {
             // Accumulate in ITK's order (row · scaled index, then + origin).
@@ -74,7 +78,11 @@ impl Geometry {
     /// Continuous index `(x, y, z)` of a physical point (inverse of [`Geometry::index_to_physical`]).
     pub fn physical_to_index(&self, point: [f64; 3]) -> [f64; 3] {
         let inv = self.physical_to_index_matrix();
-        let v = [point[0] - self.origin[0], point[1] - self.origin[1], point[2] - self.origin[2]];
+        let v = [
+            point[0] - self.origin[0],
+            point[1] - self.origin[1],
+            point[2] - self.origin[2],
+        ];
         let mut idx = [0.0; 3];
         for (r, ir) in idx.iter_mut().enumerate() {
             let mut acc = 0.0;
@@ -286,12 +294,22 @@ pub fn to_label_map(image: Image) -> LabelMap {
 }
 
 /// Write an image as gzip-compressed NRRD (LPS), readable by Slicer, ITK and pyradiomics.
-pub fn write_nrrd(path: impl AsRef<Path>, voxels: &Array3<f64>, pixel_type: PixelType, geometry: &Geometry) -> Result<()> {
+pub fn write_nrrd(
+    path: impl AsRef<Path>,
+    voxels: &Array3<f64>,
+    pixel_type: PixelType,
+    geometry: &Geometry,
+) -> Result<()> {
     nrrd::write(path.as_ref(), voxels, pixel_type, geometry)
 }
 
 /// Write an image as NIfTI-1 (`.nii` or `.nii.gz`), with qform and sform set from the geometry.
-pub fn write_nifti(path: impl AsRef<Path>, voxels: &Array3<f64>, pixel_type: PixelType, geometry: &Geometry) -> Result<()> {
+pub fn write_nifti(
+    path: impl AsRef<Path>,
+    voxels: &Array3<f64>,
+    pixel_type: PixelType,
+    geometry: &Geometry,
+) -> Result<()> {
     nifti::write(path.as_ref(), voxels, pixel_type, geometry)
 }
 

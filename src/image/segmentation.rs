@@ -23,9 +23,15 @@ pub struct SegmentInfo {
 
 /// List the segments described in a `.seg.nrrd` header.
 pub fn read_segmentation_info(path: &Path) -> Result<Vec<SegmentInfo>> {
-    Err(Error::Unsupported { path: path.into(), what: "segmentation (not implemented yet)".into() })
+    Err(Error::Unsupported {
+        path: path.into(),
+        what: "segmentation (not implemented yet)".into(),
+    })
 }
 
 pub(super) fn read_segment(path: &Path, _sel: &SegmentSelector) -> Result<(LabelMap, Option<u32>)> {
-    Err(Error::Unsupported { path: path.into(), what: "segmentation (not implemented yet)".into() })
+    Err(Error::Unsupported {
+        path: path.into(),
+        what: "segmentation (not implemented yet)".into(),
+    })
 }
