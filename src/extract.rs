@@ -1,21 +1,249 @@
-//! The extraction pipeline (placeholder).
-use crate::error::Result;
-use crate::image::{Image, LabelMap};
-use crate::settings::ValidSettings;
+//! The extraction pipeline, in pyradiomics' order (`RadiomicsFeatureExtractor.execute`):
+//! load → mask checks → normalize → resample or pre-crop → bounding box → re-segment →
+//! shape → for each image type: filter the whole image, crop to the ROI, run the classes.
+
 use indexmap::IndexMap;
+use rayon::prelude::*;
 use std::path::Path;
 
-/// Ordered feature values keyed by pyradiomics names (`original_glcm_Imc1`).
+use crate::error::{Error, Result};
+use crate::features::{self, ClassSettings, FeatureClass, RoiView};
+use crate::image::{self, Image, LabelMap, SegmentSelector};
+use crate::preprocess::discretize::{Binning, discretize};
+use crate::preprocess::roi::{self, BoundingBox};
+use crate::preprocess::{normalize, resample, resegment};
+use crate::settings::{GeneralSettings, ImageTypeKind, ValidSettings};
+
+/// Ordered feature values keyed by pyradiomics names (`original_glcm_Imc1`), in
+/// pyradiomics' output order.
 pub type FeatureSet = IndexMap<String, f64>;
 
-/// Extract features from an image and mask.
-pub fn extract(_image: &Image, _mask: &LabelMap, _settings: &ValidSettings) -> Result<FeatureSet> {
-    Ok(FeatureSet::new())
+/// A filtered (or original) image ready for the feature classes.
+struct TypedImage {
+    /// Feature-key prefix: `original`, `wavelet-LLH`, ...
+    name: String,
+    image: Image,
+    settings: GeneralSettings,
 }
 
-/// Read image and mask files and extract.
-pub fn extract_files(image: &Path, mask: &Path, settings: &ValidSettings) -> Result<FeatureSet> {
-    let img = crate::image::read_image(image)?;
-    let (m, _) = crate::image::read_label_map(mask, None)?;
-    extract(&img, &m, settings)
+/// Extract every enabled feature from `image` within `mask`.
+pub fn extract(image: &Image, mask: &LabelMap, settings: &ValidSettings) -> Result<FeatureSet> {
+    let g = settings.general();
+    let label = g.label;
+
+    let non_finite = image.voxels.iter().filter(|v| !v.is_finite()).count();
+    if non_finite > 0 {
+        return Err(Error::NonFinite {
+            count: non_finite,
+            location: Some("the image".into()),
+        });
+    }
+    // getMask: the label must be present before anything else.
+    if !mask.labels.iter().any(|&l| l == label) {
+        return Err(Error::LabelAbsent {
+            label,
+            present: mask.labels_present(),
+        });
+    }
+
+    // loadImage: normalize, then resample (which also crops) or pre-crop.
+    let normalized;
+    let mut image = image;
+    if g.normalize {
+        normalized = normalize::normalize(image, g.normalize_scale, g.remove_outliers);
+        image = &normalized;
+    }
+    let (image, mask): (Image, LabelMap) = match (g.interpolator, g.resampled_pixel_spacing) {
+        (Some(interp), Some(spacing)) => {
+            resample::resample_to_spacing(image, mask, label, spacing, interp, g.pad_distance)?
+        }
+        _ if g.pre_crop => {
+            let (bb, corrected) = roi::check_mask(image, mask, g)?;
+            let m = corrected.as_ref().unwrap_or(mask);
+            roi::crop(image, m, &bb, g.pad_distance)
+        }
+        _ => (image.clone(), mask.clone()),
+    };
+
+    // checkMask (may resample the mask onto the image grid with correctMask).
+    let (mut bb, corrected) = roi::check_mask(&image, &mask, g)?;
+    let mask = corrected.unwrap_or(mask);
+    let mut texture_mask = mask.clone();
+    if let Some(range) = &g.resegment_range {
+        texture_mask = resegment::resegment(&image, &mask, label, range, g.resegment_mode)?;
+        let (rbb, _) = roi::check_mask(&image, &texture_mask, g)?;
+        bb = rbb;
+    }
+    let shape_mask = if g.resegment_shape { &texture_mask } else { &mask };
+
+    let mut out = FeatureSet::new();
+    if let Some(list) = settings.feature_classes.get("shape") {
+        let values = shape_features(shape_mask, label, &bb, g)?;
+        push_class(&mut out, "original", &features::Shape, list, &values);
+    }
+
+    // Image types: each filter runs on the whole loaded image, then is cropped to the ROI.
+    let mut typed = Vec::new();
+    for (spec, ts) in settings.image_types() {
+        for (name, img) in filtered_images(spec.kind, &image, &texture_mask, ts)? {
+            typed.push(TypedImage {
+                name,
+                image: img,
+                settings: ts.clone(),
+            });
+        }
+    }
+    let classes: Vec<(&'static dyn FeatureClass, &Option<Vec<String>>)> = settings
+        .feature_classes
+        .iter()
+        .filter(|(name, _)| !name.starts_with("shape"))
+        .filter_map(|(name, list)| features::class_by_name(name).map(|c| (c, list)))
+        .collect();
+
+    let results: Vec<Result<Vec<(String, f64)>>> = typed
+        .par_iter()
+        .map(|t| texture_features(t, &texture_mask, label, &bb, &classes))
+        .collect();
+    for r in results {
+        for (k, v) in r? {
+            out.insert(k, v);
+        }
+    }
+    Ok(out)
+}
+
+/// Run the image type's filter; the original image is passed through.
+fn filtered_images(
+    kind: ImageTypeKind,
+    image: &Image,
+    _mask: &LabelMap,
+    _settings: &GeneralSettings,
+) -> Result<Vec<(String, Image)>> {
+    match kind {
+        ImageTypeKind::Original => Ok(vec![("original".to_string(), image.clone())]),
+        other => Err(Error::setting(
+            format!("imageType.{}", other.name()),
+            "this image type is not available in this version of radscore",
+        )),
+    }
+}
+
+/// Crop to the bounding box (no padding) and build the arrays the classes read.
+struct CroppedRoi {
+    shape: [usize; 3],
+    spacing: [f64; 3],
+    mask: Vec<bool>,
+    intensities: Vec<f64>,
+}
+
+fn crop_roi(image: &Image, mask: &LabelMap, label: u32, bb: &BoundingBox) -> CroppedRoi {
+    let (geometry, lower) = roi::crop_geometry(&mask.geometry, bb, 0);
+    let size = geometry.size;
+    let img = roi::crop_array(&image.voxels, lower, size);
+    let m = roi::crop_array(&mask.labels, lower, size);
+    CroppedRoi {
+        shape: [size[2], size[1], size[0]],
+        spacing: [
+            geometry.spacing[2],
+            geometry.spacing[1],
+            geometry.spacing[0],
+        ],
+        mask: m.iter().map(|&l| l == label).collect(),
+        intensities: img.iter().copied().collect(),
+    }
+}
+
+fn shape_features(mask: &LabelMap, label: u32, bb: &BoundingBox, g: &GeneralSettings) -> Result<Vec<f64>> {
+    let (geometry, lower) = roi::crop_geometry(&mask.geometry, bb, 0);
+    let m = roi::crop_array(&mask.labels, lower, geometry.size);
+    let shape = [geometry.size[2], geometry.size[1], geometry.size[0]];
+    let mask: Vec<bool> = m.iter().map(|&l| l == label).collect();
+    let zeros = vec![0.0; mask.len()];
+    let levels = vec![0u32; mask.len()];
+    let view = RoiView {
+        shape,
+        spacing: [geometry.spacing[2], geometry.spacing[1], geometry.spacing[0]],
+        mask: &mask,
+        intensities: &zeros,
+        gray_levels: &levels,
+    };
+    features::Shape.compute(&view, &g.class_settings())
+}
+
+fn texture_features(
+    t: &TypedImage,
+    mask: &LabelMap,
+    label: u32,
+    bb: &BoundingBox,
+    classes: &[(&'static dyn FeatureClass, &Option<Vec<String>>)],
+) -> Result<Vec<(String, f64)>> {
+    let roi = crop_roi(&t.image, mask, label, bb);
+    let binning = match t.settings.bin_count {
+        Some(n) => Binning::Count(n),
+        None => Binning::Width(t.settings.bin_width),
+    };
+    let d = discretize(&roi.intensities, &roi.mask, binning, t.image.pixel_type)?;
+    let view = RoiView {
+        shape: roi.shape,
+        spacing: roi.spacing,
+        mask: &roi.mask,
+        intensities: &roi.intensities,
+        gray_levels: &d.gray_levels,
+    };
+    let cs: ClassSettings = t.settings.class_settings();
+    let per_class: Vec<Result<Vec<f64>>> = classes.par_iter().map(|(c, _)| c.compute(&view, &cs)).collect();
+    let mut out = FeatureSet::new();
+    for ((class, list), values) in classes.iter().zip(per_class) {
+        push_class(&mut out, &t.name, *class, list, &values?);
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// Append a class's enabled features: the listed ones in list order, or every
+/// non-deprecated feature in the class's order.
+fn push_class(
+    out: &mut FeatureSet,
+    prefix: &str,
+    class: &dyn FeatureClass,
+    list: &Option<Vec<String>>,
+    values: &[f64],
+) {
+    let defs = class.features();
+    match list {
+        Some(names) => {
+            for n in names {
+                if let Some(i) = defs.iter().position(|d| d.name == n) {
+                    let v = values.get(i).copied().unwrap_or(f64::NAN);
+                    out.insert(format!("{prefix}_{}_{n}", class.name()), v);
+                }
+            }
+        }
+        None => {
+            for (d, v) in defs.iter().zip(values) {
+                if !d.deprecated {
+                    out.insert(format!("{prefix}_{}_{}", class.name(), d.name), *v);
+                }
+            }
+        }
+    }
+}
+
+/// Read image and mask files and extract. `segment` selects a segment of a Slicer
+/// `.seg.nrrd` mask (its label value then overrides the settings' label).
+pub fn extract_files(
+    image_path: &Path,
+    mask_path: &Path,
+    segment: Option<&SegmentSelector>,
+    settings: &ValidSettings,
+) -> Result<FeatureSet> {
+    let img = image::read_image(image_path)?;
+    let (mask, seg_label) = image::read_label_map(mask_path, segment)?;
+    match seg_label {
+        Some(l) if l != settings.general().label => {
+            let mut s = settings.settings().clone();
+            s.general.label = l;
+            extract(&img, &mask, &s.validate()?)
+        }
+        _ => extract(&img, &mask, settings),
+    }
 }

@@ -113,3 +113,128 @@ impl Rng {
         lo + (self.next_u64() % ((hi - lo + 1) as u64)) as i64
     }
 }
+
+/// A minimal CSV reader (quoted fields with commas, doubled quotes) for the reference tables.
+pub fn read_csv(path: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        let mut fields = Vec::new();
+        let mut cur = String::new();
+        let mut quoted = false;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, quoted) {
+                ('"', true) if chars.peek() == Some(&'"') => {
+                    cur.push('"');
+                    chars.next();
+                }
+                ('"', _) => quoted = !quoted,
+                (',', false) => fields.push(std::mem::take(&mut cur)),
+                _ => cur.push(c),
+            }
+        }
+        fields.push(cur);
+        rows.push(fields);
+    }
+    rows
+}
+
+/// Turn a Python dict literal (as pyradiomics writes its settings) into JSON.
+pub fn python_literal_to_json(s: &str) -> serde_json::Value {
+    let mut out = String::new();
+    let mut in_str = false;
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        match word.as_str() {
+            "True" => out.push_str("true"),
+            "False" => out.push_str("false"),
+            "None" => out.push_str("null"),
+            w => out.push_str(w),
+        }
+        word.clear();
+    };
+    for c in s.chars() {
+        if in_str {
+            if c == '\'' {
+                out.push('"');
+                in_str = false;
+            } else {
+                out.push(c);
+            }
+            continue;
+        }
+        match c {
+            '\'' => {
+                flush(&mut word, &mut out);
+                out.push('"');
+                in_str = true;
+            }
+            '(' => {
+                flush(&mut word, &mut out);
+                out.push('[');
+            }
+            ')' => {
+                flush(&mut word, &mut out);
+                out.push(']');
+            }
+            c if c.is_alphanumeric() || c == '.' || c == '-' || c == '+' || c == '_' => word.push(c),
+            c => {
+                flush(&mut word, &mut out);
+                out.push(c);
+            }
+        }
+    }
+    flush(&mut word, &mut out);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("cannot parse settings {s}: {e} ({out})"))
+}
+
+/// Parse a reference value as pyradiomics wrote it (`nan` included).
+pub fn parse_value(s: &str) -> Option<f64> {
+    match s.trim() {
+        "" => None,
+        "nan" | "NaN" => Some(f64::NAN),
+        t => t.parse().ok(),
+    }
+}
+
+/// Collects per-class maximum relative differences and the failures.
+#[derive(Default)]
+pub struct Comparison {
+    pub max_rel: std::collections::BTreeMap<String, (f64, String)>,
+    pub failures: Vec<String>,
+    pub compared: usize,
+}
+
+impl Comparison {
+    /// Compare one value; `class` groups the statistics, `what` names it in messages.
+    pub fn check(&mut self, class: &str, what: &str, ours: f64, theirs: f64) {
+        self.compared += 1;
+        let r = rel_diff(ours, theirs);
+        let entry = self.max_rel.entry(class.to_string()).or_insert((0.0, String::new()));
+        if r > entry.0 || (r.is_nan() && !entry.0.is_nan()) {
+            *entry = (r, what.to_string());
+        }
+        if !close(ours, theirs) {
+            self.failures.push(format!("{what}: radscore {ours:?} vs pyradiomics {theirs:?} (rel {r:.3e})"));
+        }
+    }
+
+    /// Print the summary and fail with the list of mismatches.
+    pub fn finish(&self, title: &str) {
+        eprintln!("{title}: {} values compared", self.compared);
+        for (class, (r, what)) in &self.max_rel {
+            eprintln!("  max relative difference {class:<12} {r:.3e}  ({what})");
+        }
+        if !self.failures.is_empty() {
+            let shown: Vec<&String> = self.failures.iter().take(40).collect();
+            panic!(
+                "{title}: {} of {} values differ beyond 1e-6 relative / 1e-9 absolute:\n{}",
+                self.failures.len(),
+                self.compared,
+                shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+            );
+        }
+        assert!(self.compared > 0, "{title}: nothing was compared");
+    }
+}
