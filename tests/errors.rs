@@ -1,0 +1,157 @@
+//! Bad input gets a typed error whose message names the cause, never a panic.
+
+mod common;
+
+use ndarray::Array3;
+use radscore::error::Error;
+use radscore::image::{Geometry, Image, LabelMap, PixelType, write_nrrd};
+use radscore::settings::Settings;
+
+fn image_and_mask() -> (Image, LabelMap) {
+    let g = Geometry::new([12, 10, 6], [1.0, 1.0, 2.0]);
+    let voxels = Array3::from_shape_fn((6, 10, 12), |(z, y, x)| ((x * 7 + y * 3 + z * 11) % 50) as f64 - 10.0);
+    let labels = Array3::from_shape_fn((6, 10, 12), |(z, y, x)| {
+        u32::from((2..5).contains(&z) && (3..8).contains(&y) && (2..9).contains(&x))
+    });
+    (
+        Image::new(voxels, PixelType::I16, g.clone()).unwrap(),
+        LabelMap::new(labels, g).unwrap(),
+    )
+}
+
+fn defaults() -> radscore::ValidSettings {
+    Settings::default().validate().unwrap()
+}
+
+#[test]
+fn empty_mask_is_reported_as_empty() {
+    let (img, mut mask) = image_and_mask();
+    mask.labels.fill(0);
+    let e = radscore::extract(&img, &mask, &defaults()).unwrap_err();
+    assert!(matches!(e, Error::LabelAbsent { label: 1, .. }), "{e:?}");
+    assert!(e.to_string().contains("empty"), "{e}");
+}
+
+#[test]
+fn absent_label_lists_the_labels_present() {
+    let (img, mask) = image_and_mask();
+    let mut s = Settings::default();
+    s.general.label = 3;
+    let e = radscore::extract(&img, &mask, &s.validate().unwrap()).unwrap_err();
+    assert!(matches!(e, Error::LabelAbsent { label: 3, .. }), "{e:?}");
+    assert!(e.to_string().contains("labels present: 1"), "{e}");
+}
+
+#[test]
+fn geometry_mismatch_names_the_difference() {
+    let (img, mut mask) = image_and_mask();
+    mask.geometry.origin[0] += 0.5;
+    let e = radscore::extract(&img, &mask, &defaults()).unwrap_err();
+    assert!(matches!(e, Error::GeometryMismatch { .. }), "{e:?}");
+    assert!(e.to_string().contains("origin"), "{e}");
+    assert!(e.to_string().contains("correctMask"), "{e}");
+}
+
+#[test]
+fn single_voxel_roi_is_too_small() {
+    let (img, mut mask) = image_and_mask();
+    mask.labels.fill(0);
+    mask.labels[[3, 4, 5]] = 1;
+    let e = radscore::extract(&img, &mask, &defaults()).unwrap_err();
+    assert!(matches!(e, Error::RoiTooSmall { .. }), "{e:?}");
+    assert!(e.to_string().contains("single voxel"), "{e}");
+}
+
+#[test]
+fn one_dimensional_roi_fails_minimum_dimensions() {
+    let (img, mut mask) = image_and_mask();
+    mask.labels.fill(0);
+    for x in 2..8 {
+        mask.labels[[3, 4, x]] = 1;
+    }
+    let e = radscore::extract(&img, &mask, &defaults()).unwrap_err();
+    assert!(e.to_string().contains("minimumROIDimensions"), "{e}");
+}
+
+#[test]
+fn minimum_roi_size_is_enforced_with_numbers() {
+    let (img, mask) = image_and_mask();
+    let mut s = Settings::default();
+    s.general.minimum_roi_size = Some(1000);
+    let e = radscore::extract(&img, &mask, &s.validate().unwrap()).unwrap_err();
+    assert!(e.to_string().contains("105 voxels"), "{e}");
+}
+
+#[test]
+fn nan_voxels_are_rejected() {
+    let (mut img, mask) = image_and_mask();
+    img.voxels[[0, 0, 0]] = f64::NAN;
+    img.voxels[[1, 0, 0]] = f64::INFINITY;
+    let e = radscore::extract(&img, &mask, &defaults()).unwrap_err();
+    assert!(matches!(e, Error::NonFinite { count: 2, .. }), "{e:?}");
+    assert!(e.to_string().contains("NaN"), "{e}");
+}
+
+#[test]
+fn shape_mismatch_of_buffers_is_rejected() {
+    let g = Geometry::new([4, 4, 4], [1.0; 3]);
+    let e = Image::new(Array3::zeros((4, 4, 3)), PixelType::F32, g).unwrap_err();
+    assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+}
+
+#[test]
+fn missing_file_names_the_path() {
+    let e = radscore::image::read_image("/nonexistent/ct.nrrd").unwrap_err();
+    assert!(e.to_string().contains("/nonexistent/ct.nrrd"), "{e}");
+}
+
+#[test]
+fn unknown_extension_is_unsupported() {
+    let e = radscore::image::read_image("scan.dcm").unwrap_err();
+    assert!(matches!(e, Error::Unsupported { .. }), "{e:?}");
+}
+
+#[test]
+fn corrupt_and_truncated_files_are_errors() {
+    let dir = common::temp_dir("errors-corrupt");
+    let (img, _) = image_and_mask();
+    let good = dir.join("good.nrrd");
+    write_nrrd(&good, &img.voxels, img.pixel_type, &img.geometry).unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+    // Truncated: every prefix length in steps must fail cleanly.
+    for cut in (0..bytes.len()).step_by(7) {
+        let p = dir.join("cut.nrrd");
+        std::fs::write(&p, &bytes[..cut]).unwrap();
+        let r = radscore::image::read_image(&p);
+        assert!(r.is_err(), "a file cut at byte {cut} of {} was accepted", bytes.len());
+    }
+    // Garbage after a valid header: corrupt gzip stream.
+    let header_end = bytes.windows(2).position(|w| w == b"\n\n").unwrap() + 2;
+    let mut garbled = bytes[..header_end].to_vec();
+    garbled.extend(std::iter::repeat_n(0xA5u8, 200));
+    let p = dir.join("garbled.nrrd");
+    std::fs::write(&p, &garbled).unwrap();
+    let e = radscore::image::read_image(&p).unwrap_err();
+    assert!(e.to_string().contains("garbled.nrrd"), "{e}");
+    // Not an image at all.
+    let p = dir.join("text.nii");
+    std::fs::write(&p, b"hello, this is not a NIfTI file at all........").unwrap();
+    let e = radscore::image::read_image(&p).unwrap_err();
+    assert!(e.to_string().contains("text.nii"), "{e}");
+}
+
+#[test]
+fn parameter_file_errors_name_the_key() {
+    for (text, key) in [
+        ("setting:\n  binWidht: 25\n", "setting.binWidht"),
+        ("setting:\n  binWidth: -1\n", "setting.binWidth"),
+        ("setting:\n  interpolator: sitkCubic\n", "setting.interpolator"),
+        ("imageType:\n  Wavlet: {}\n", "imageType.Wavlet"),
+        ("featureClass:\n  glcm: [Contrastt]\n", "featureClass.glcm"),
+        ("setting:\n  resampledPixelSpacing: [1, 1]\n", "setting.resampledPixelSpacing"),
+        ("setting:\n  force2D: yes please\n", "setting.force2D"),
+    ] {
+        let e = Settings::from_str(text).and_then(|s| s.validate().map(|_| ())).unwrap_err();
+        assert!(e.to_string().contains(key), "{text:?} → {e}");
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what it needs (Python venv with the
+# pyradiomics oracle), then runs formatting and lint checks and every test.
+# Reference data is expected at ../shared (or $RADSCORE_SHARED).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Python oracle venv (pyradiomics-bhklab, SimpleITK)"
+VENV=${RADSCORE_VENV:-$ROOT/target/oracle-venv}
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/oracle/requirements.txt
+export RADSCORE_PYTHON=$VENV/bin/python
+# Every test that needs ../shared or the oracle must find it here (no silent skips).
+export RADSCORE_REQUIRE_ALL=1
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --all-targets --quiet -- -D warnings
+
+step "cargo test (unit, integration, pyradiomics oracle)"
+cargo test --all-targets 2>&1 | tee target/cargo-test.log
