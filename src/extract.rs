@@ -28,8 +28,27 @@ struct TypedImage {
 
 /// Extract every enabled feature from `image` within `mask`.
 pub fn extract(image: &Image, mask: &LabelMap, settings: &ValidSettings) -> Result<FeatureSet> {
+    extract_with_progress(image, mask, settings, &mut |_, _| true)
+}
+
+/// [`extract`] reporting progress: `progress(fraction, stage)` is called on the calling thread
+/// after each stage (preprocessing, shape, each image type); returning `false` cancels the
+/// extraction with [`Error::Cancelled`].
+pub fn extract_with_progress(
+    image: &Image,
+    mask: &LabelMap,
+    settings: &ValidSettings,
+    progress: &mut dyn FnMut(f64, &str) -> bool,
+) -> Result<FeatureSet> {
     let g = settings.general();
     let label = g.label;
+    let mut report = |fraction: f64, stage: &str| {
+        if progress(fraction, stage) {
+            Ok(())
+        } else {
+            Err(Error::Cancelled)
+        }
+    };
 
     let non_finite = image.voxels.iter().filter(|v| !v.is_finite()).count();
     if non_finite > 0 {
@@ -75,39 +94,42 @@ pub fn extract(image: &Image, mask: &LabelMap, settings: &ValidSettings) -> Resu
         bb = rbb;
     }
     let shape_mask = if g.resegment_shape { &texture_mask } else { &mask };
+    let stages = 2 + settings.image_types.len();
+    report(1.0 / stages as f64, "preprocessing")?;
 
     let mut out = FeatureSet::new();
     if let Some(list) = settings.feature_classes.get("shape") {
         let values = shape_features(shape_mask, label, &bb, g)?;
         push_class(&mut out, "original", &features::Shape, list, &values);
     }
+    report(2.0 / stages as f64, "shape")?;
 
-    // Image types: each filter runs on the whole loaded image, then is cropped to the ROI.
-    let mut typed = Vec::new();
-    for (spec, ts) in settings.image_types() {
-        for (name, img) in filtered_images(spec.kind, &image, &texture_mask, ts)? {
-            typed.push(TypedImage {
-                name,
-                image: img,
-                settings: ts.clone(),
-            });
-        }
-    }
     let classes: Vec<(&'static dyn FeatureClass, &Option<Vec<String>>)> = settings
         .feature_classes
         .iter()
         .filter(|(name, _)| !name.starts_with("shape"))
         .filter_map(|(name, list)| features::class_by_name(name).map(|c| (c, list)))
         .collect();
-
-    let results: Vec<Result<Vec<(String, f64)>>> = typed
-        .par_iter()
-        .map(|t| texture_features(t, &texture_mask, label, &bb, &classes))
-        .collect();
-    for r in results {
-        for (k, v) in r? {
-            out.insert(k, v);
+    // Image types: each filter runs on the whole loaded image, then is cropped to the ROI.
+    for (done, (spec, ts)) in settings.image_types().enumerate() {
+        let typed: Vec<TypedImage> = filtered_images(spec.kind, &image, &texture_mask, ts)?
+            .into_iter()
+            .map(|(name, img)| TypedImage {
+                name,
+                image: img,
+                settings: ts.clone(),
+            })
+            .collect();
+        let results: Vec<Result<Vec<(String, f64)>>> = typed
+            .par_iter()
+            .map(|t| texture_features(t, &texture_mask, label, &bb, &classes))
+            .collect();
+        for r in results {
+            for (k, v) in r? {
+                out.insert(k, v);
+            }
         }
+        report((3 + done) as f64 / stages as f64, spec.kind.name())?;
     }
     Ok(out)
 }
