@@ -6,6 +6,9 @@
 //!
 //! Every module below [`ffi`] is safe Rust returning [`Result`]; only [`ffi`] knows about C.
 
+// `!(x > 0.0)` is deliberate throughout: it rejects NaN along with non-positive values.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 pub mod error;
 pub mod extract;
 pub mod features;

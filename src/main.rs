@@ -1,4 +1,5 @@
 //! `radscore`: the command-line interface, a thin layer over the library.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;

@@ -14,6 +14,9 @@ use radscore::image::{read_image, read_label_map};
 use radscore::settings::Settings;
 
 const CASES: [&str; 5] = ["brain1", "brain2", "breast1", "lung1", "lung2"];
+/// Expected values of one configuration column: class → [(feature, value)].
+type Expected = BTreeMap<String, Vec<(String, f64)>>;
+
 const CLASSES: [&str; 7] = ["shape", "firstorder", "glcm", "gldm", "glrlm", "glszm", "ngtdm"];
 
 /// Every value of every configuration column of pyradiomics' baselines.
@@ -22,7 +25,7 @@ fn baseline_every_configuration() {
     let Some(shared) = shared_dir() else { return };
     let base = shared.join("data/pyradiomics");
     // (column, settings text) → class → [(feature, expected)]
-    let mut runs: BTreeMap<(String, String), BTreeMap<String, Vec<(String, f64)>>> = BTreeMap::new();
+    let mut runs: BTreeMap<(String, String), Expected> = BTreeMap::new();
     for class in CLASSES {
         let rows = read_csv(&base.join(format!("baseline/baseline_{class}.csv")));
         let header = &rows[0];

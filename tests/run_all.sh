@@ -26,3 +26,19 @@ cargo clippy --all-targets --quiet -- -D warnings
 
 step "cargo test (unit, integration, pyradiomics oracle)"
 cargo test --all-targets 2>&1 | tee target/cargo-test.log
+
+step "C/C++: CMake build, C API test, C++ tool, CLI = C API, valgrind, find_package consumer"
+if ! command -v cmake >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && apt-get install -y -qq cmake >/dev/null
+    else
+        echo "cmake is missing (apt-get install cmake)" >&2
+        exit 1
+    fi
+fi
+if ! command -v valgrind >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq valgrind >/dev/null || true
+fi
+cmake -S . -B target/cmake-build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build target/cmake-build -j2
+ctest --test-dir target/cmake-build --output-on-failure

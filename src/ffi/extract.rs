@@ -52,7 +52,7 @@ pub unsafe extern "C" fn radscore_extract(
             cfg.general.label = label;
         }
         let valid = cfg.validate()?;
-        let features = run(&img.image, &m.mask, &valid, s.threads, |fraction, stage| match progress {
+        let features = run(img, &m.mask, &valid, s.threads, |fraction, stage| match progress {
             None => true,
             Some(cb) => {
                 let stage = CString::new(stage).unwrap_or_default();

@@ -1,72 +1,91 @@
-//! Opaque handles: boxed objects tagged with a per-type magic number, so that a NULL, a
-//! handle of another type or (usually) a freed handle is reported instead of crashing.
+//! Opaque handles. The C type is a zero-sized marker; behind the pointer is a boxed
+//! `Tagged<Inner>` whose first field is a per-type magic number, so a NULL, a handle of
+//! another type or (usually) a freed handle is reported instead of crashing.
 
 use super::error::{Failure, fail, radscore_status};
 
 /// Written into a handle when it is freed.
 const FREED: u64 = 0xDEAD_F4EE_DEAD_F4EE;
 
-/// A C-visible object.
-pub(crate) trait Object: Sized {
+/// The allocation behind a handle; `repr(C)` puts the tag first for every `T`.
+#[repr(C)]
+pub(crate) struct Tagged<T> {
+    magic: u64,
+    value: T,
+}
+
+/// A C-visible object type and the Rust value it holds.
+pub(crate) trait Object {
+    type Inner;
     /// Unique tag of live objects of this type.
     const MAGIC: u64;
     /// C type name, for messages.
     const NAME: &'static str;
-    fn magic(&self) -> u64;
-    fn set_magic(&mut self, magic: u64);
 }
 
-/// Box `value` and hand it to C.
-pub(crate) fn into_raw<T: Object>(value: T) -> *mut T {
-    Box::into_raw(Box::new(value))
+/// Box `value` and hand it to C as a `*mut C`.
+pub(crate) fn into_raw<C: Object>(value: C::Inner) -> *mut C {
+    Box::into_raw(Box::new(Tagged {
+        magic: C::MAGIC,
+        value,
+    }))
+    .cast()
 }
 
-/// Borrow a handle, checking NULL and its type tag.
+/// Read the tag of any handle.
 ///
 /// # Safety
-/// `ptr` must be NULL or point to memory radscore handed out (live or freed).
-pub(crate) unsafe fn get<'a, T: Object>(ptr: *const T, arg: &str) -> Result<&'a T, Failure> {
+/// `ptr` must be non-null and point to a `Tagged<_>` allocated by radscore.
+unsafe fn tag_of<C>(ptr: *const C) -> u64 {
+    // SAFETY: every radscore allocation starts with the u64 tag (repr(C)).
+    unsafe { ptr.cast::<u64>().read() }
+}
+
+/// Borrow a handle's value, checking NULL and its type tag.
+///
+/// # Safety
+/// `ptr` must be NULL or a pointer radscore handed out (live or freed).
+pub(crate) unsafe fn get<'a, C: Object>(ptr: *const C, arg: &str) -> Result<&'a C::Inner, Failure> {
     if ptr.is_null() {
         return Err(fail(radscore_status::NullArgument, format!("{arg} is NULL")));
     }
-    // SAFETY: non-null and, per the contract, allocated by radscore as a `T`.
-    let obj = unsafe { &*ptr };
-    if obj.magic() != T::MAGIC {
+    // SAFETY: non-null radscore handle per the contract.
+    if unsafe { tag_of(ptr) } != C::MAGIC {
         return Err(fail(
             radscore_status::InvalidHandle,
-            format!("{arg} is not a live {} (freed, or another type)", T::NAME),
+            format!("{arg} is not a live {} (freed, or another type)", C::NAME),
         ));
     }
-    Ok(obj)
+    // SAFETY: the tag proves the allocation is a `Tagged<C::Inner>`.
+    Ok(unsafe { &(*ptr.cast::<Tagged<C::Inner>>()).value })
 }
 
-/// Mutably borrow a handle, checking NULL and its type tag.
+/// Mutably borrow a handle's value, checking NULL and its type tag.
 ///
 /// # Safety
 /// As [`get`], and no other reference to the object may be in use.
-pub(crate) unsafe fn get_mut<'a, T: Object>(ptr: *mut T, arg: &str) -> Result<&'a mut T, Failure> {
+pub(crate) unsafe fn get_mut<'a, C: Object>(ptr: *mut C, arg: &str) -> Result<&'a mut C::Inner, Failure> {
     // SAFETY: forwarded contract.
-    unsafe { get::<T>(ptr, arg)? };
+    unsafe { get::<C>(ptr, arg)? };
     // SAFETY: checked above; exclusivity is the caller's contract.
-    Ok(unsafe { &mut *ptr })
+    Ok(unsafe { &mut (*ptr.cast::<Tagged<C::Inner>>()).value })
 }
 
-/// Free a handle; NULL is a no-op, a handle that is not live is ignored.
+/// Free a handle; NULL is a no-op and a handle that is not live is ignored.
 ///
 /// # Safety
-/// `ptr` must be NULL or have been returned by radscore as a `T`, and not be used afterwards.
-pub(crate) unsafe fn free<T: Object>(ptr: *mut T) {
-    if ptr.is_null() {
+/// `ptr` must be NULL or have been returned by radscore as a `C`, and not be used afterwards.
+pub(crate) unsafe fn free<C: Object>(ptr: *mut C) {
+    // SAFETY: per the contract.
+    if ptr.is_null() || unsafe { tag_of(ptr) } != C::MAGIC {
         return;
     }
-    // SAFETY: allocated by `into_raw::<T>` per the contract.
-    let obj = unsafe { &mut *ptr };
-    if obj.magic() != T::MAGIC {
-        return;
+    let tagged = ptr.cast::<Tagged<C::Inner>>();
+    // SAFETY: live allocation from `into_raw::<C>`; the tag is cleared before the box is freed.
+    unsafe {
+        (*tagged).magic = FREED;
+        drop(Box::from_raw(tagged));
     }
-    obj.set_magic(FREED);
-    // SAFETY: the pointer came from `Box::into_raw` and is freed once (the tag is now FREED).
-    drop(unsafe { Box::from_raw(ptr) });
 }
 
 /// Write an out-parameter (only on success).
@@ -115,20 +134,3 @@ pub(crate) unsafe fn opt_str_arg<'a>(ptr: *const std::ffi::c_char, arg: &str) ->
         unsafe { str_arg(ptr, arg) }.map(Some)
     }
 }
-
-/// Implement [`Object`] for a handle struct with a `magic: u64` field.
-macro_rules! object {
-    ($t:ident, $magic:expr) => {
-        impl $crate::ffi::handle::Object for $t {
-            const MAGIC: u64 = $magic;
-            const NAME: &'static str = stringify!($t);
-            fn magic(&self) -> u64 {
-                self.magic
-            }
-            fn set_magic(&mut self, magic: u64) {
-                self.magic = magic;
-            }
-        }
-    };
-}
-pub(crate) use object;

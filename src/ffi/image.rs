@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use ndarray::Array3;
 
 use super::error::{Failure, boundary, fail, radscore_status};
-use super::handle::{self, Object, get, object, require_out, str_arg, write_out};
+use super::handle::{self, Object, get, require_out, str_arg, write_out};
 use crate::image::{Geometry, Image, PixelType};
 
 /// Pixel types of caller buffers (native byte order). Values are stable.
@@ -26,10 +26,14 @@ pub enum radscore_pixel_type {
 
 /// A scalar image with its geometry (LPS). Free with `radscore_image_free`.
 pub struct radscore_image {
-    magic: u64,
-    pub(crate) image: Image,
+    _private: [u8; 0],
 }
-object!(radscore_image, 0x1A6E_1A6E_1A6E_1A6E);
+
+impl Object for radscore_image {
+    type Inner = Image;
+    const MAGIC: u64 = 0x1A6E_1A6E_1A6E_1A6E;
+    const NAME: &'static str = "radscore_image";
+}
 
 pub(crate) fn pixel_type(code: i32) -> Result<PixelType, Failure> {
     Ok(match code {
@@ -201,10 +205,7 @@ pub unsafe extern "C" fn radscore_image_from_buffer(
         unsafe {
             write_out(
                 out,
-                handle::into_raw(radscore_image {
-                    magic: radscore_image::MAGIC,
-                    image,
-                }),
+                handle::into_raw::<radscore_image>(image),
             )
         };
         Ok(())
@@ -224,10 +225,7 @@ pub unsafe extern "C" fn radscore_image_read(path: *const c_char, out: *mut *mut
         unsafe {
             write_out(
                 out,
-                handle::into_raw(radscore_image {
-                    magic: radscore_image::MAGIC,
-                    image,
-                }),
+                handle::into_raw::<radscore_image>(image),
             )
         };
         Ok(())
@@ -243,7 +241,7 @@ pub unsafe extern "C" fn radscore_image_free(image: *mut radscore_image) {
     });
 }
 
-pub(crate) unsafe fn image_ref<'a>(p: *const radscore_image) -> Result<&'a radscore_image, Failure> {
+pub(crate) unsafe fn image_ref<'a>(p: *const radscore_image) -> Result<&'a Image, Failure> {
     // SAFETY: forwarded.
     unsafe { get(p, "image") }
 }

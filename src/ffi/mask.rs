@@ -5,18 +5,27 @@ use std::ffi::c_char;
 use ndarray::Array3;
 
 use super::error::{Failure, boundary, fail, radscore_status};
-use super::handle::{self, Object, get, object, opt_str_arg, require_out, str_arg, write_out};
+use super::handle::{self, Object, get, opt_str_arg, require_out, str_arg, write_out};
 use super::image::buffer_arguments;
 use crate::image::{self, LabelMap, SegmentSelector};
 
 /// A label map (the ROI is the voxels equal to the settings' label). Free with `radscore_mask_free`.
 pub struct radscore_mask {
-    magic: u64,
+    _private: [u8; 0],
+}
+
+/// What a `radscore_mask` handle holds.
+pub(crate) struct MaskHandle {
     pub(crate) mask: LabelMap,
     /// Label of the segment chosen in a `.seg.nrrd`, which overrides the settings' label.
     pub(crate) label: Option<u32>,
 }
-object!(radscore_mask, 0x3A5C_3A5C_3A5C_3A5C);
+
+impl Object for radscore_mask {
+    type Inner = MaskHandle;
+    const MAGIC: u64 = 0x3A5C_3A5C_3A5C_3A5C;
+    const NAME: &'static str = "radscore_mask";
+}
 
 /// Create a mask by copying a caller's label buffer. Arguments as `radscore_image_from_buffer`;
 /// `pixel_type` must be an integer type. Values are cast to uint32 as pyradiomics does.
@@ -55,11 +64,7 @@ pub unsafe extern "C" fn radscore_mask_from_buffer(
 }
 
 fn new_handle(mask: LabelMap, label: Option<u32>) -> *mut radscore_mask {
-    handle::into_raw(radscore_mask {
-        magic: radscore_mask::MAGIC,
-        mask,
-        label,
-    })
+    handle::into_raw::<radscore_mask>(MaskHandle { mask, label })
 }
 
 /// Read a mask file. For a Slicer `.seg.nrrd`, `segment` names the segment (its name, or its
@@ -97,7 +102,7 @@ pub unsafe extern "C" fn radscore_mask_free(mask: *mut radscore_mask) {
     });
 }
 
-pub(crate) unsafe fn mask_ref<'a>(p: *const radscore_mask) -> Result<&'a radscore_mask, Failure> {
+pub(crate) unsafe fn mask_ref<'a>(p: *const radscore_mask) -> Result<&'a MaskHandle, Failure> {
     // SAFETY: forwarded.
     unsafe { get(p, "mask") }
 }

@@ -4,18 +4,27 @@ use std::collections::HashMap;
 use std::ffi::{CString, c_char};
 
 use super::error::{boundary, boundary_value, fail, radscore_status};
-use super::handle::{self, Object, get, object, require_out, str_arg, write_out};
+use super::handle::{self, Object, get, require_out, str_arg, write_out};
 use crate::extract::FeatureSet;
 
 /// Features of one extraction, in pyradiomics' order. Free with `radscore_result_free`.
 pub struct radscore_result {
-    magic: u64,
+    _private: [u8; 0],
+}
+
+/// What a `radscore_result` handle holds.
+pub(crate) struct ResultHandle {
     keys: Vec<CString>,
     values: Vec<f64>,
     index: HashMap<String, usize>,
     json: String,
 }
-object!(radscore_result, 0x7E5C_7E5C_7E5C_7E5C);
+
+impl Object for radscore_result {
+    type Inner = ResultHandle;
+    const MAGIC: u64 = 0x7E5C_7E5C_7E5C_7E5C;
+    const NAME: &'static str = "radscore_result";
+}
 
 pub(crate) fn new_result(features: &FeatureSet) -> *mut radscore_result {
     let keys = features
@@ -34,8 +43,7 @@ pub(crate) fn new_result(features: &FeatureSet) -> *mut radscore_result {
         })
         .collect();
     let json = serde_json::Value::Object(map).to_string();
-    handle::into_raw(radscore_result {
-        magic: radscore_result::MAGIC,
+    handle::into_raw::<radscore_result>(ResultHandle {
         keys,
         values,
         index,

@@ -3,24 +3,29 @@
 use std::ffi::c_char;
 
 use super::error::{Failure, boundary, fail, radscore_status};
-use super::handle::{self, Object, get, get_mut, object, opt_str_arg, require_out, str_arg, write_out};
+use super::handle::{self, Object, get, get_mut, opt_str_arg, require_out, str_arg, write_out};
 use crate::settings::{ImageTypeKind, ImageTypeSpec, Interpolator, Settings};
 
 /// Extraction settings. Create with `radscore_settings_new`, `_from_preset`, `_from_string` or
 /// `_from_file`; change with the setters; free with `radscore_settings_free`.
 pub struct radscore_settings {
-    magic: u64,
+    _private: [u8; 0],
+}
+
+/// What a `radscore_settings` handle holds.
+pub(crate) struct SettingsHandle {
     pub(crate) settings: Settings,
     pub(crate) threads: usize,
 }
-object!(radscore_settings, 0x5E77_1265_5E77_1265);
+
+impl Object for radscore_settings {
+    type Inner = SettingsHandle;
+    const MAGIC: u64 = 0x5E77_1265_5E77_1265;
+    const NAME: &'static str = "radscore_settings";
+}
 
 fn new_handle(settings: Settings) -> *mut radscore_settings {
-    handle::into_raw(radscore_settings {
-        magic: radscore_settings::MAGIC,
-        settings,
-        threads: 0,
-    })
+    handle::into_raw::<radscore_settings>(SettingsHandle { settings, threads: 0 })
 }
 
 fn checked(settings: Settings) -> Result<Settings, Failure> {
@@ -247,7 +252,7 @@ pub unsafe extern "C" fn radscore_settings_free(settings: *mut radscore_settings
     });
 }
 
-pub(crate) unsafe fn settings_ref<'a>(p: *const radscore_settings) -> Result<&'a radscore_settings, Failure> {
+pub(crate) unsafe fn settings_ref<'a>(p: *const radscore_settings) -> Result<&'a SettingsHandle, Failure> {
     // SAFETY: forwarded.
     unsafe { get(p, "settings") }
 }

@@ -1,0 +1,22 @@
+# ctest script: install radscore into a scratch prefix, then configure, build and run a
+# consumer project with find_package(radscore) and with pkg-config.
+set(PREFIX "${BUILD_DIR}/consumer-install")
+file(REMOVE_RECURSE "${PREFIX}" "${BUILD_DIR}/consumer-build")
+execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${PREFIX}" RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "install failed")
+endif()
+execute_process(COMMAND "${CMAKE_COMMAND}" -S "${SOURCE_DIR}/tests/c/consumer" -B "${BUILD_DIR}/consumer-build"
+                        -DCMAKE_PREFIX_PATH=${PREFIX} RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "find_package(radscore) consumer failed to configure")
+endif()
+execute_process(COMMAND "${CMAKE_COMMAND}" --build "${BUILD_DIR}/consumer-build" RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "consumer failed to build")
+endif()
+set(ENV{LD_LIBRARY_PATH} "${PREFIX}/lib:${PREFIX}/lib64")
+execute_process(COMMAND "${BUILD_DIR}/consumer-build/consumer" RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "consumer failed to run")
+endif()
