@@ -165,11 +165,7 @@ fn crop_roi(image: &Image, mask: &LabelMap, label: u32, bb: &BoundingBox) -> Cro
     let m = roi::crop_array(&mask.labels, lower, size);
     CroppedRoi {
         shape: [size[2], size[1], size[0]],
-        spacing: [
-            geometry.spacing[2],
-            geometry.spacing[1],
-            geometry.spacing[0],
-        ],
+        spacing: [geometry.spacing[2], geometry.spacing[1], geometry.spacing[0]],
         mask: m.iter().map(|&l| l == label).collect(),
         intensities: img.iter().copied().collect(),
     }

@@ -13,7 +13,11 @@ use radscore::settings::Settings;
 use radscore::{Error, Result};
 
 #[derive(Parser)]
-#[command(name = "radscore", version, about = "Radiomics features with exact PyRadiomics 3.1 parity")]
+#[command(
+    name = "radscore",
+    version,
+    about = "Radiomics features with exact PyRadiomics 3.1 parity"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -206,7 +210,10 @@ fn fmt_value(v: f64) -> String {
 /// pyradiomics' CSV layout: Image, Mask, then one column per feature.
 fn to_csv(image: &Path, mask: &Path, features: &FeatureSet) -> String {
     let mut header = vec!["Image".to_string(), "Mask".to_string()];
-    let mut row = vec![csv_field(&image.display().to_string()), csv_field(&mask.display().to_string())];
+    let mut row = vec![
+        csv_field(&image.display().to_string()),
+        csv_field(&mask.display().to_string()),
+    ];
     for (k, v) in features {
         header.push(k.clone());
         row.push(fmt_value(*v));

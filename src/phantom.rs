@@ -225,7 +225,11 @@ pub fn generate(spec: &PhantomSpec) -> Result<Phantom> {
                             ls[i] = lesion.label;
                         }
                     }
-                    let n = if v > -1000.0 { noise[z * slice_len + i] } else { noise[z * slice_len + i] * 0.3 };
+                    let n = if v > -1000.0 {
+                        noise[z * slice_len + i]
+                    } else {
+                        noise[z * slice_len + i] * 0.3
+                    };
                     hs[i] = (v + n).round().clamp(-1024.0, 3071.0) as i16;
                 }
             }

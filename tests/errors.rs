@@ -148,10 +148,15 @@ fn parameter_file_errors_name_the_key() {
         ("setting:\n  interpolator: sitkCubic\n", "setting.interpolator"),
         ("imageType:\n  Wavlet: {}\n", "imageType.Wavlet"),
         ("featureClass:\n  glcm: [Contrastt]\n", "featureClass.glcm"),
-        ("setting:\n  resampledPixelSpacing: [1, 1]\n", "setting.resampledPixelSpacing"),
+        (
+            "setting:\n  resampledPixelSpacing: [1, 1]\n",
+            "setting.resampledPixelSpacing",
+        ),
         ("setting:\n  force2D: yes please\n", "setting.force2D"),
     ] {
-        let e = Settings::from_str(text).and_then(|s| s.validate().map(|_| ())).unwrap_err();
+        let e = Settings::from_str(text)
+            .and_then(|s| s.validate().map(|_| ()))
+            .unwrap_err();
         assert!(e.to_string().contains(key), "{text:?} → {e}");
     }
 }

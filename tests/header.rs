@@ -26,5 +26,8 @@ fn header_is_up_to_date() {
     );
     let abi = format!("#define RADSCORE_ABI_VERSION {}", radscore::ffi::RADSCORE_ABI_VERSION);
     assert!(committed.contains(&abi), "header lacks `{abi}`");
-    assert!(committed.contains("extern \"C\""), "header lacks the extern \"C\" guard");
+    assert!(
+        committed.contains("extern \"C\""),
+        "header lacks the extern \"C\" guard"
+    );
 }

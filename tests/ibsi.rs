@@ -26,7 +26,8 @@ fn aggregation_settings(tag_suffix: &str) -> serde_json::Value {
         "2_5D_comb" => (true, true),
         other => panic!("unknown aggregation {other}"),
     };
-    let mut s = serde_json::json!({"binWidth": 1, "distances": [1], "gldm_a": 0, "force2D": force2d, "force2Ddimension": 0});
+    let mut s =
+        serde_json::json!({"binWidth": 1, "distances": [1], "gldm_a": 0, "force2D": force2d, "force2Ddimension": 0});
     if merged {
         s["weightingNorm"] = "no_weighting".into();
     }
@@ -180,7 +181,9 @@ fn sig3(v: f64) -> f64 {
 
 fn run(phantom_dir: &std::path::Path, setting: serde_json::Value) -> radscore::FeatureSet {
     let params = serde_json::json!({"setting": setting, "featureClass": all_features()});
-    let settings = Settings::from_value(&params).and_then(|s| s.validate()).expect("settings");
+    let settings = Settings::from_value(&params)
+        .and_then(|s| s.validate())
+        .expect("settings");
     radscore::extract_files(
         &phantom_dir.join("image/phantom.nii.gz"),
         &phantom_dir.join("mask/mask.nii.gz"),
@@ -237,7 +240,11 @@ fn phantom_matches_ibsi_reference_values() {
         let (Ok(reference), tolerance, tag) = (parts[0].parse::<f64>(), parts[1], parts[2]) else {
             continue;
         };
-        let (stem, agg) = match tag.find("_3D").or_else(|| tag.find("_2_5D")).or_else(|| tag.find("_2D")) {
+        let (stem, agg) = match tag
+            .find("_3D")
+            .or_else(|| tag.find("_2_5D"))
+            .or_else(|| tag.find("_2D"))
+        {
             Some(i) => (&tag[..i], &tag[i + 1..]),
             None => (tag, "3D"),
         };
@@ -296,6 +303,10 @@ fn phantom_matches_ibsi_reference_values() {
         eprintln!("  known {m}");
     }
     eprintln!("{not_comparable} reference values have no pyradiomics counterpart");
-    assert!(unexpected.is_empty(), "unexpected IBSI mismatches:\n{}", unexpected.join("\n"));
+    assert!(
+        unexpected.is_empty(),
+        "unexpected IBSI mismatches:\n{}",
+        unexpected.join("\n")
+    );
     assert!(matched.len() >= 300, "only {} IBSI values compared", matched.len());
 }

@@ -61,7 +61,11 @@ fn generate(case: &Case, seed: u64) -> (Array3<f64>, Array3<f64>) {
     let blobs: Vec<([f64; 3], f64, f64)> = (0..6)
         .map(|_| {
             (
-                [rng.uniform() * nx as f64, rng.uniform() * ny as f64, rng.uniform() * nz as f64],
+                [
+                    rng.uniform() * nx as f64,
+                    rng.uniform() * ny as f64,
+                    rng.uniform() * nz as f64,
+                ],
                 rng.uniform() * 6.0 + 2.0,
                 (rng.uniform() - 0.4) * 400.0,
             )

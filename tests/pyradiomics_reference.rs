@@ -121,7 +121,10 @@ fn reference_851_original_features() {
         assert_eq!(expected.len(), 107, "reference_851 should hold 107 original features");
         let ours: Vec<&String> = features.keys().collect();
         let theirs: Vec<&String> = expected.iter().map(|(k, _)| *k).collect();
-        assert_eq!(ours, theirs, "{case}: feature keys or their order differ from pyradiomics");
+        assert_eq!(
+            ours, theirs,
+            "{case}: feature keys or their order differ from pyradiomics"
+        );
         for (key, v) in expected {
             let class = key.split('_').nth(1).unwrap_or("?");
             cmp.check(class, &format!("{case} {key}"), features[key.as_str()], v);

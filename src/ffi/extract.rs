@@ -79,7 +79,12 @@ fn run(
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
-                .map_err(|e| fail(radscore_status::InvalidArgument, format!("cannot start {threads} threads: {e}")))?,
+                .map_err(|e| {
+                    fail(
+                        radscore_status::InvalidArgument,
+                        format!("cannot start {threads} threads: {e}"),
+                    )
+                })?,
         )
     } else {
         None

@@ -25,11 +25,7 @@ pub(crate) trait Object {
 
 /// Box `value` and hand it to C as a `*mut C`.
 pub(crate) fn into_raw<C: Object>(value: C::Inner) -> *mut C {
-    Box::into_raw(Box::new(Tagged {
-        magic: C::MAGIC,
-        value,
-    }))
-    .cast()
+    Box::into_raw(Box::new(Tagged { magic: C::MAGIC, value })).cast()
 }
 
 /// Read the tag of any handle.

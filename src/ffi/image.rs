@@ -156,7 +156,10 @@ pub(crate) unsafe fn buffer_arguments(
         }
     }
     if g.origin.iter().chain(g.direction.iter()).any(|v| !v.is_finite()) {
-        return Err(fail(radscore_status::InvalidArgument, "origin and direction must be finite"));
+        return Err(fail(
+            radscore_status::InvalidArgument,
+            "origin and direction must be finite",
+        ));
     }
     let det = nalgebra::Matrix3::from_row_slice(&g.direction).determinant();
     if det.abs() < 1e-6 {
@@ -202,12 +205,7 @@ pub unsafe extern "C" fn radscore_image_from_buffer(
             .map_err(|e| fail(radscore_status::InvalidArgument, e.to_string()))?;
         let image = Image::new(voxels, t, g)?;
         // SAFETY: checked non-null.
-        unsafe {
-            write_out(
-                out,
-                handle::into_raw::<radscore_image>(image),
-            )
-        };
+        unsafe { write_out(out, handle::into_raw::<radscore_image>(image)) };
         Ok(())
     })
 }
@@ -222,12 +220,7 @@ pub unsafe extern "C" fn radscore_image_read(path: *const c_char, out: *mut *mut
         require_out(out, "out")?;
         let image = crate::image::read_image(path)?;
         // SAFETY: checked non-null.
-        unsafe {
-            write_out(
-                out,
-                handle::into_raw::<radscore_image>(image),
-            )
-        };
+        unsafe { write_out(out, handle::into_raw::<radscore_image>(image)) };
         Ok(())
     })
 }

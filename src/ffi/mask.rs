@@ -52,7 +52,13 @@ pub unsafe extern "C" fn radscore_mask_from_buffer(
         }
         let labels: Vec<u32> = values
             .into_iter()
-            .map(|v| if v >= 0.0 { v.min(u32::MAX as f64) as u32 } else { (v as i64) as u32 })
+            .map(|v| {
+                if v >= 0.0 {
+                    v.min(u32::MAX as f64) as u32
+                } else {
+                    (v as i64) as u32
+                }
+            })
             .collect();
         let labels = Array3::from_shape_vec(g.shape_zyx(), labels)
             .map_err(|e| fail(radscore_status::InvalidArgument, e.to_string()))?;

@@ -88,7 +88,10 @@ pub unsafe extern "C" fn radscore_result_value(
         let v = *r.values.get(index).ok_or_else(|| {
             fail(
                 radscore_status::NotFound,
-                format!("index {index} is out of range (the result has {} features)", r.values.len()),
+                format!(
+                    "index {index} is out of range (the result has {} features)",
+                    r.values.len()
+                ),
             )
         })?;
         // SAFETY: checked non-null.
@@ -111,10 +114,12 @@ pub unsafe extern "C" fn radscore_result_get(
         // SAFETY: NUL-terminated per the contract.
         let key = unsafe { str_arg(key, "key") }?;
         require_out(out, "out")?;
-        let i = *r
-            .index
-            .get(key)
-            .ok_or_else(|| fail(radscore_status::NotFound, format!("no feature named '{key}' in the result")))?;
+        let i = *r.index.get(key).ok_or_else(|| {
+            fail(
+                radscore_status::NotFound,
+                format!("no feature named '{key}' in the result"),
+            )
+        })?;
         // SAFETY: checked non-null.
         unsafe { write_out(out, r.values[i]) };
         Ok(())

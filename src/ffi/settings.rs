@@ -54,7 +54,10 @@ pub unsafe extern "C" fn radscore_settings_new(out: *mut *mut radscore_settings)
 /// `name` is a NUL-terminated string (borrowed for the call). `out` receives a new handle.
 /// Errors: NULL arguments; `RADSCORE_STATUS_SETTING` for an unknown preset.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn radscore_settings_from_preset(name: *const c_char, out: *mut *mut radscore_settings) -> radscore_status {
+pub unsafe extern "C" fn radscore_settings_from_preset(
+    name: *const c_char,
+    out: *mut *mut radscore_settings,
+) -> radscore_status {
     boundary(|| {
         // SAFETY: NUL-terminated per the contract.
         let name = unsafe { str_arg(name, "name") }?;
@@ -71,7 +74,10 @@ pub unsafe extern "C" fn radscore_settings_from_preset(name: *const c_char, out:
 /// `text` is borrowed for the call. `out` receives a new handle.
 /// Errors: NULL arguments; `RADSCORE_STATUS_SETTING` naming the offending key.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn radscore_settings_from_string(text: *const c_char, out: *mut *mut radscore_settings) -> radscore_status {
+pub unsafe extern "C" fn radscore_settings_from_string(
+    text: *const c_char,
+    out: *mut *mut radscore_settings,
+) -> radscore_status {
     boundary(|| {
         // SAFETY: NUL-terminated per the contract.
         let text = unsafe { str_arg(text, "text") }?;
@@ -88,7 +94,10 @@ pub unsafe extern "C" fn radscore_settings_from_string(text: *const c_char, out:
 /// `path` is borrowed for the call. `out` receives a new handle.
 /// Errors: NULL arguments; `RADSCORE_STATUS_IO`; `RADSCORE_STATUS_SETTING` naming the key.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn radscore_settings_from_file(path: *const c_char, out: *mut *mut radscore_settings) -> radscore_status {
+pub unsafe extern "C" fn radscore_settings_from_file(
+    path: *const c_char,
+    out: *mut *mut radscore_settings,
+) -> radscore_status {
     boundary(|| {
         // SAFETY: NUL-terminated per the contract.
         let path = unsafe { str_arg(path, "path") }?;
@@ -115,8 +124,12 @@ pub unsafe extern "C" fn radscore_settings_set(
         let s = unsafe { get_mut(settings, "settings") }?;
         let key = unsafe { str_arg(key, "key") }?;
         let text = unsafe { str_arg(value_json, "value_json") }?;
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| fail(radscore_status::Setting, format!("setting '{key}': value is not JSON: {e}")))?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            fail(
+                radscore_status::Setting,
+                format!("setting '{key}': value is not JSON: {e}"),
+            )
+        })?;
         let mut next = s.settings.clone();
         next.general.set(key, &value, "")?;
         s.settings = checked(next)?;
@@ -126,7 +139,10 @@ pub unsafe extern "C" fn radscore_settings_set(
 
 /// Set a fixed bin width (> 0); clears any bin count.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn radscore_settings_set_bin_width(settings: *mut radscore_settings, bin_width: f64) -> radscore_status {
+pub unsafe extern "C" fn radscore_settings_set_bin_width(
+    settings: *mut radscore_settings,
+    bin_width: f64,
+) -> radscore_status {
     boundary(|| {
         // SAFETY: handle per the contract.
         let s = unsafe { get_mut(settings, "settings") }?;
@@ -144,7 +160,10 @@ pub unsafe extern "C" fn radscore_settings_set_bin_width(settings: *mut radscore
 
 /// Set a fixed bin count (> 0), or 0 to go back to the bin width.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn radscore_settings_set_bin_count(settings: *mut radscore_settings, bin_count: u32) -> radscore_status {
+pub unsafe extern "C" fn radscore_settings_set_bin_count(
+    settings: *mut radscore_settings,
+    bin_count: u32,
+) -> radscore_status {
     boundary(|| {
         // SAFETY: handle per the contract.
         let s = unsafe { get_mut(settings, "settings") }?;
@@ -219,8 +238,12 @@ pub unsafe extern "C" fn radscore_settings_set_image_type(
         // SAFETY: handle and string per the contract.
         let s = unsafe { get_mut(settings, "settings") }?;
         let name = unsafe { str_arg(name, "name") }?;
-        let kind = ImageTypeKind::from_name(name)
-            .ok_or_else(|| fail(radscore_status::Setting, format!("imageType '{name}': unknown image type")))?;
+        let kind = ImageTypeKind::from_name(name).ok_or_else(|| {
+            fail(
+                radscore_status::Setting,
+                format!("imageType '{name}': unknown image type"),
+            )
+        })?;
         s.settings.image_types.retain(|t| t.kind != kind);
         if enabled != 0 {
             s.settings.image_types.push(ImageTypeSpec {
@@ -234,7 +257,10 @@ pub unsafe extern "C" fn radscore_settings_set_image_type(
 
 /// Number of worker threads for extraction (0 = all cores, the default).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn radscore_settings_set_threads(settings: *mut radscore_settings, threads: u32) -> radscore_status {
+pub unsafe extern "C" fn radscore_settings_set_threads(
+    settings: *mut radscore_settings,
+    threads: u32,
+) -> radscore_status {
     boundary(|| {
         // SAFETY: handle per the contract.
         let s = unsafe { get_mut(settings, "settings") }?;

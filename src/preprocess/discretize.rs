@@ -97,16 +97,21 @@ fn width_edges(lo: f64, hi: f64, w: f64, single: bool) -> Result<Vec<f64>> {
     if !(w > 0.0) || !w.is_finite() {
         return Err(Error::setting("binWidth", format!("must be > 0, got {w}")));
     }
-    // numpy computes the bounds in the image dtype (float32 stays float32) ...
-    let (low, high) = if single {
+    // numpy computes the bounds in the image dtype (float32 stays float32), and so are
+    // arange's length and its second element; the fill is then start + i·(second − start)
+    // in float64.
+    let (low, n, delta) = if single {
         let (lo, hi, w) = (lo as f32, hi as f32, w as f32);
         let low = lo - floored_mod_f32(lo, w);
-        (low as f64, (hi + 2.0 * w) as f64)
+        let high = hi + 2.0 * w;
+        let n = ((high - low) / w).ceil() as f64;
+        let second = (low + w) as f64;
+        (low as f64, n, second - low as f64)
     } else {
-        (lo - floored_mod(lo, w), hi + 2.0 * w)
+        let low = lo - floored_mod(lo, w);
+        let high = hi + 2.0 * w;
+        (low, ((high - low) / w).ceil(), (low + w) - low)
     };
-    // ... and arange fills in float64: start + i·(second − start).
-    let n = ((high - low) / w).ceil();
     if !(n >= 0.0) || n > 1e8 {
         return Err(Error::setting(
             "binWidth",
@@ -114,7 +119,6 @@ fn width_edges(lo: f64, hi: f64, w: f64, single: bool) -> Result<Vec<f64>> {
         ));
     }
     let n = n as usize;
-    let delta = (low + w) - low;
     let mut edges: Vec<f64> = (0..n).map(|i| low + i as f64 * delta).collect();
     if edges.len() == 1 {
         edges = vec![edges[0] - 0.5, edges[0] + 0.5];

@@ -102,8 +102,16 @@ fn check_roi_inside_image(image: &Geometry, mask: &LabelMap, label: u32) -> Resu
         label,
         present: mask.labels_present(),
     })?;
-    let lo = [bb.lower[0] as f64 - 0.5, bb.lower[1] as f64 - 0.5, bb.lower[2] as f64 - 0.5];
-    let hi = [bb.upper[0] as f64 + 0.5, bb.upper[1] as f64 + 0.5, bb.upper[2] as f64 + 0.5];
+    let lo = [
+        bb.lower[0] as f64 - 0.5,
+        bb.lower[1] as f64 - 0.5,
+        bb.lower[2] as f64 - 0.5,
+    ];
+    let hi = [
+        bb.upper[0] as f64 + 0.5,
+        bb.upper[1] as f64 + 0.5,
+        bb.upper[2] as f64 + 0.5,
+    ];
     let a = image.physical_to_index(mask.geometry.index_to_physical(lo));
     let b = image.physical_to_index(mask.geometry.index_to_physical(hi));
     let tolerance = 1e-3;

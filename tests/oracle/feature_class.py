@@ -44,10 +44,14 @@ def main():
     for k, v in values.items():
         v = float(np.real(v))
         out[k] = None if math.isnan(v) else v
+    # Texture classes discretize into imageArray; firstorder keeps discretizedImageArray.
     gray = None
-    if hasattr(obj, "matrix"):
-        gray = np.asarray(obj.matrix).astype("int64")
-        gray = np.where(obj.maskArray, gray, 0).ravel().tolist()
+    if case["class"] == "firstorder":
+        gray = obj.discretizedImageArray
+    elif case["class"] not in ("shape", "shape2D"):
+        gray = obj.imageArray
+    if gray is not None:
+        gray = np.where(obj.maskArray, np.asarray(gray).astype("int64"), 0).ravel().tolist()
     print(json.dumps({"features": out, "gray_levels": gray}))
 
 
