@@ -1,0 +1,104 @@
+"""Benchmark: radscore vs pyradiomics on the same files with the studies' 851-feature preset.
+
+For each lesion size (15, 30, 50, 80 mm) the phantom generator writes a 512×512×60 CT and
+its mask; then, alternating, radscore (whole process: read, resample, filter, extract, write)
+runs with 1 thread and with all threads, and pyradiomics runs in a fresh process that imports
+first and times only `extractor.execute()`. Peak memory is each process's max RSS.
+
+Usage: python bench/run.py [--repeats N] [--sizes 15,30,50,80]   (uses target/release/radscore
+and the oracle venv's python, see tests/run_all.sh; builds nothing itself)
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RADSCORE = os.path.join(ROOT, "target", "release", "radscore")
+PARAMS = os.path.join(ROOT, "bench", "surufatinib.yaml")
+
+PYRADIOMICS_CHILD = r"""
+import json, resource, sys, time
+import radiomics
+from radiomics import featureextractor
+radiomics.setVerbosity(60)
+ex = featureextractor.RadiomicsFeatureExtractor(sys.argv[3])
+t = time.perf_counter()
+r = ex.execute(sys.argv[1], sys.argv[2])
+dt = time.perf_counter() - t
+n = sum(1 for k in r if not k.startswith("diagnostics_"))
+print(json.dumps({"seconds": dt, "features": n,
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_radscore(image, mask, threads):
+    t = time.perf_counter()
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        proc = subprocess.run(
+            ["/usr/bin/env", "time", "-f", "%M", RADSCORE, "extract", image, mask, "--preset", "surufatinib",
+             "--format", "json", "--threads", str(threads), "--out", out.name],
+            capture_output=True, text=True)
+        dt = time.perf_counter() - t
+        if proc.returncode != 0:
+            sys.exit(f"radscore failed: {proc.stderr}")
+        n = len(json.load(open(out.name)))
+    rss_kb = int(proc.stderr.strip().splitlines()[-1])
+    return dt, rss_kb / 1024, n
+
+
+def run_pyradiomics(python, image, mask):
+    proc = subprocess.run([python, "-c", PYRADIOMICS_CHILD, image, mask, PARAMS], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"pyradiomics failed: {proc.stderr}")
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    return r["seconds"], r["max_rss_mb"], r["features"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--sizes", default="15,30,50,80")
+    ap.add_argument("--python", default=os.environ.get("RADSCORE_PYTHON",
+                                                      os.path.join(ROOT, "target", "oracle-venv", "bin", "python")))
+    args = ap.parse_args()
+    if not os.path.exists(RADSCORE):
+        sys.exit("build first: cargo build --release")
+    cores = os.cpu_count()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in [float(s) for s in args.sizes.split(",")]:
+            d = os.path.join(tmp, f"lesion{int(size)}")
+            subprocess.run([RADSCORE, "phantom", "--out", d, "--lesion-mm", str(size), "--seed", str(int(size))],
+                           check=True, capture_output=True)
+            image, mask = os.path.join(d, "ct.nrrd"), os.path.join(d, "lesion_mask.nrrd")
+            one, many, pyr = [], [], []
+            for _ in range(args.repeats):  # alternate the tools so drift hits both alike
+                one.append(run_radscore(image, mask, 1))
+                many.append(run_radscore(image, mask, cores))
+                pyr.append(run_pyradiomics(args.python, image, mask))
+            voxels = subprocess.run([args.python, "-c",
+                                     "import SimpleITK as s,sys;import numpy as n;"
+                                     "print(int((s.GetArrayFromImage(s.ReadImage(sys.argv[1]))==1).sum()))", mask],
+                                    capture_output=True, text=True).stdout.strip()
+            med = lambda xs, i: statistics.median(x[i] for x in xs)
+            rows.append((int(size), voxels, med(one, 0), med(many, 0), med(pyr, 0), med(one, 1), med(pyr, 1),
+                         one[0][2], pyr[0][2]))
+    print(f"\nradscore vs pyradiomics, 851-feature preset, median of {args.repeats} (machine: {cores} cores)")
+    print(f"{'lesion':>7} {'ROI voxels':>10} {'radscore 1T':>12} {f'radscore {cores}T':>12} {'pyradiomics':>12}"
+          f" {'ratio 1T':>9} {f'ratio {cores}T':>9} {'peak MB rs':>10} {'peak MB py':>10} {'features':>9}")
+    ratios = []
+    for size, vox, t1, tn, tp, m1, mp, n1, npyr in rows:
+        ratios.append(tp / t1)
+        print(f"{size:>5}mm {vox:>10} {t1:>11.3f}s {tn:>11.3f}s {tp:>11.3f}s {tp / t1:>8.1f}x {tp / tn:>8.1f}x"
+              f" {m1:>10.0f} {mp:>10.0f} {n1:>4}/{npyr:<4}")
+    print(f"median speed-up on one core: {statistics.median(ratios):.1f}x")
+
+
+if __name__ == "__main__":
+    main()
