@@ -38,18 +38,18 @@ print(json.dumps({"seconds": dt, "features": n,
 
 
 def run_radscore(image, mask, threads):
-    t = time.perf_counter()
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        proc = subprocess.run(
-            ["/usr/bin/env", "time", "-f", "%M", RADSCORE, "extract", image, mask, "--preset", "surufatinib",
-             "--format", "json", "--threads", str(threads), "--out", out.name],
-            capture_output=True, text=True)
+        t = time.perf_counter()
+        proc = subprocess.Popen(
+            [RADSCORE, "extract", image, mask, "--preset", "surufatinib", "--format", "json",
+             "--threads", str(threads), "--out", out.name],
+            stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
         dt = time.perf_counter() - t
-        if proc.returncode != 0:
-            sys.exit(f"radscore failed: {proc.stderr}")
+        if status != 0:
+            sys.exit(f"radscore failed: {proc.stderr.read().decode()}")
         n = len(json.load(open(out.name)))
-    rss_kb = int(proc.stderr.strip().splitlines()[-1])
-    return dt, rss_kb / 1024, n
+    return dt, usage.ru_maxrss / 1024, n
 
 
 def run_pyradiomics(python, image, mask):
