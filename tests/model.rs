@@ -1,0 +1,182 @@
+//! Model cards: the shipped published cards load, say what must be fitted locally and refuse
+//! to predict until then; broken model files give errors naming the problem; a complete card
+//! predicts the logistic probability and rms-style nomogram points.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use radscore::model::{ClinicalValue, ModelCard, published_card};
+
+#[test]
+fn shipped_cards_load_and_list_what_to_fit() {
+    let fo = published_card("front-oncol-2025").expect("front-oncol-2025 loads");
+    assert_eq!(fo.radscore.features.len(), 9);
+    assert_eq!(fo.radscore.ambiguous.len(), 1);
+    assert!(
+        fo.radscore.ambiguous[0]
+            .candidates
+            .contains(&fo.radscore.ambiguous[0].chosen)
+    );
+    let missing = fo.missing();
+    assert!(missing.iter().any(|m| m.contains("fusion.intercept")), "{missing:?}");
+    assert!(missing.iter().any(|m| m.contains("radscore.intercept")), "{missing:?}");
+    assert!(missing.iter().any(|m| m.contains("hepatic_metastases")), "{missing:?}");
+    // Published odds ratios are stored as log-odds: exp gives the paper's numbers back.
+    let or: Vec<f64> = fo
+        .fusion
+        .predictors
+        .iter()
+        .map(|p| match &p.kind {
+            radscore::model::PredictorKind::Radscore { coefficient }
+            | radscore::model::PredictorKind::Continuous { coefficient, .. }
+            | radscore::model::PredictorKind::Binary { coefficient, .. }
+            | radscore::model::PredictorKind::Ordinal { coefficient, .. } => coefficient.unwrap().exp(),
+            _ => f64::NAN,
+        })
+        .collect();
+    for (got, paper) in or.iter().zip([8.808, 1.035, 3.795, 10.57]) {
+        assert!((got - paper).abs() < 1e-12, "{got} vs {paper}");
+    }
+    let e = fo.predict_with_radscore(1.0, &BTreeMap::new()).unwrap_err();
+    assert!(e.to_string().contains("radscore calibrate"), "{e}");
+    let cm = published_card("cancer-med-2026").expect("cancer-med-2026 loads");
+    assert!(cm.missing().len() >= 5);
+}
+
+fn complete_card() -> ModelCard {
+    let mut card = published_card("front-oncol-2025").unwrap();
+    for f in &mut card.radscore.features {
+        f.mean = Some(1.0);
+        f.sd = Some(2.0);
+    }
+    card.radscore.intercept = Some(1.6);
+    card.fusion.intercept = Some(-4.0);
+    for p in &mut card.fusion.predictors {
+        if let radscore::model::PredictorKind::Ordinal { codes, .. } = &mut p.kind {
+            *codes = Some(vec![0.0, 1.0, 2.0]);
+        }
+    }
+    card
+}
+
+#[test]
+fn complete_card_predicts_probability_and_points() {
+    let card = complete_card();
+    card.validate().unwrap();
+    let clinical: BTreeMap<String, ClinicalValue> = [
+        ("ki67", "30"),
+        ("hepatic_metastases", "multiple"),
+        ("extrahepatic_metastasis", "yes"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), ClinicalValue::parse(v)))
+    .collect();
+    let p = card.predict_with_radscore(1.2, &clinical).unwrap();
+    // logit = −4 + ln(8.808)·1.2 + ln(1.035)·30 + ln(3.795)·1 + ln(10.57)·1 (the paper's ORs).
+    let lp = -4.0 + 8.808f64.ln() * 1.2 + 1.035f64.ln() * 30.0 + 3.795f64.ln() + 10.57f64.ln();
+    assert!((p.linear_predictor - lp).abs() < 1e-12);
+    assert!((p.probability - 1.0 / (1.0 + (-lp).exp())).abs() < 1e-12);
+    // rms: the widest contribution range spans 100 points; total points map back to lp.
+    let max_points = p.terms.iter().map(|t| t.points).fold(0.0, f64::max);
+    assert!(max_points <= 100.0 + 1e-9);
+    let scale = radscore::model::NomogramScale::new(&card).unwrap();
+    assert!((scale.linear_predictor(p.total_points) - lp).abs() < 1e-9);
+    assert!(
+        scale
+            .axes
+            .iter()
+            .any(|a| (a.points.iter().cloned().fold(0.0, f64::max) - 100.0).abs() < 1e-9)
+    );
+
+    let mut bad = clinical.clone();
+    bad.insert("ki67".into(), ClinicalValue::parse("130"));
+    let e = card.predict_with_radscore(1.2, &bad).unwrap_err();
+    assert!(
+        e.to_string().contains("ki67") && e.to_string().contains("0 to 100"),
+        "{e}"
+    );
+    let mut bad = clinical.clone();
+    bad.insert("hepatic_metastases".into(), ClinicalValue::parse("several"));
+    let e = card.predict_with_radscore(1.2, &bad).unwrap_err();
+    assert!(e.to_string().contains("oligometastasis, multiple, diffuse"), "{e}");
+    let mut bad = clinical.clone();
+    bad.remove("extrahepatic_metastasis");
+    let e = card.predict_with_radscore(1.2, &bad).unwrap_err();
+    assert!(e.to_string().contains("extrahepatic_metastasis"), "{e}");
+}
+
+#[test]
+fn broken_model_files_are_named() {
+    let good: serde_json::Value = serde_json::from_str(&complete_card().to_json()).unwrap();
+    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+        (
+            "missing key",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("event");
+            }),
+            "event",
+        ),
+        (
+            "wrong type",
+            Box::new(|v| v["radscore"]["intercept"] = "1.6".into()),
+            "intercept",
+        ),
+        ("unknown key", Box::new(|v| v["radscore"]["scale"] = 1.into()), "scale"),
+        ("bad format", Box::new(|v| v["format"] = "other".into()), "format"),
+        (
+            "future version",
+            Box::new(|v| v["format_version"] = 9.into()),
+            "format_version",
+        ),
+        (
+            "unknown kind",
+            Box::new(|v| v["fusion"]["predictors"][1]["kind"] = "spline".into()),
+            "spline",
+        ),
+        (
+            "bad feature key",
+            Box::new(|v| v["radscore"]["features"][0]["key"] = "RootMeanSquared".into()),
+            "RootMeanSquared",
+        ),
+        (
+            "zero sd",
+            Box::new(|v| v["radscore"]["features"][2]["sd"] = 0.0.into()),
+            "sd must be > 0",
+        ),
+        (
+            "empty range",
+            Box::new(|v| v["fusion"]["predictors"][1]["max"] = (-1.0).into()),
+            "min < max",
+        ),
+        (
+            "mismatched levels",
+            Box::new(|v| v["fusion"]["predictors"][2]["codes"] = serde_json::json!([0, 1])),
+            "2 codes for 3 levels",
+        ),
+        (
+            "duplicate name",
+            Box::new(|v| v["fusion"]["predictors"][3]["name"] = "ki67".into()),
+            "duplicate",
+        ),
+        (
+            "no radscore term",
+            Box::new(|v| {
+                v["fusion"]["predictors"].as_array_mut().unwrap().remove(0);
+            }),
+            "radscore term",
+        ),
+    ];
+    for (what, mutate, needle) in cases {
+        let mut v = good.clone();
+        mutate(&mut v);
+        let e = ModelCard::from_json(&v.to_string()).unwrap_err();
+        assert!(e.to_string().contains(needle), "{what}: {e}");
+    }
+    // NaN cannot be written in JSON, but a huge number overflows to inf in f64.
+    let text = good
+        .to_string()
+        .replacen("\"coefficient\":-0.429", "\"coefficient\":1e999", 1);
+    let e = ModelCard::from_json(&text).unwrap_err();
+    assert!(e.to_string().contains("coefficient"), "{e}");
+}
