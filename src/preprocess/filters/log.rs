@@ -68,7 +68,8 @@ pub fn log_images(image: &Image, sigmas: &[f64]) -> Result<Vec<FilteredImage>> {
         return Ok(out);
     }
     for &sigma in sigmas {
-        if !(sigma > 0.0) {
+        // pyradiomics skips non-positive sigmas (NaN fails its `sigma > 0` test too).
+        if sigma.is_nan() || sigma <= 0.0 {
             continue;
         }
         let fits = (0..3).all(|d| size[d] as f64 >= (sigma / spacing[d]).ceil() + 1.0);
@@ -162,7 +163,7 @@ fn numerator(sigmad: f64, k: usize) -> ([f64; 4], [f64; 3]) {
 impl Recursive {
     fn new(sigma: f64, spacing: f64, order: Order) -> Result<Self> {
         let spacing = spacing.abs();
-        if !(spacing >= 1e-8) {
+        if spacing.is_nan() || spacing < 1e-8 {
             return Err(Error::InvalidArgument(format!(
                 "LoG: the spacing {spacing} is suspiciously small"
             )));
@@ -216,70 +217,90 @@ impl Recursive {
         Ok(Recursive { n, d, m, bn, bm })
     }
 
-    /// `RecursiveSeparableImageFilter::FilterDataArray`: causal plus anti-causal pass over
-    /// one line (length ≥ 4), edges extended with the border values.
-    fn filter_line(&self, data: &[f64], outs: &mut [f64], scratch: &mut [f64]) {
+    /// `RecursiveSeparableImageFilter::FilterDataArray` on `LANES` lines at once (lane w of
+    /// every sample belongs to line w): causal plus anti-causal pass, edges extended with the
+    /// border values. Each lane gets exactly ITK's per-line arithmetic; running lines side by
+    /// side only lets the CPU overlap the recursions. Lines have length ≥ 4.
+    fn filter_lanes(&self, data: &[Lane], s: &mut [Lane], t: &mut [Lane]) {
         let ln = data.len();
         let [n0, n1, n2, n3] = self.n;
         let [d1, d2, d3, d4] = self.d;
         let [m1, m2, m3, m4] = self.m;
         let [bn1, bn2, bn3, bn4] = self.bn;
         let [bm1, bm2, bm3, bm4] = self.bm;
-        let ema = |a1: f64, b1: f64, a2: f64, b2: f64, a3: f64, b3: f64, a4: f64, b4: f64| {
-            a1 * b1 + a2 * b2 + a3 * b3 + a4 * b4
-        };
 
         // Causal pass, the border value assumed to extend to infinity.
-        let s = outs;
         let v1 = data[0];
         s[0] = ema(v1, n0, v1, n1, v1, n2, v1, n3);
         s[1] = ema(data[1], n0, v1, n1, v1, n2, v1, n3);
         s[2] = ema(data[2], n0, data[1], n1, v1, n2, v1, n3);
         s[3] = ema(data[3], n0, data[2], n1, data[1], n2, v1, n3);
-        s[0] -= ema(v1, bn1, v1, bn2, v1, bn3, v1, bn4);
-        s[1] -= ema(s[0], d1, v1, bn2, v1, bn3, v1, bn4);
-        s[2] -= ema(s[1], d1, s[0], d2, v1, bn3, v1, bn4);
-        s[3] -= ema(s[2], d1, s[1], d2, s[0], d3, v1, bn4);
+        s[0] = sub(s[0], ema(v1, bn1, v1, bn2, v1, bn3, v1, bn4));
+        s[1] = sub(s[1], ema(s[0], d1, v1, bn2, v1, bn3, v1, bn4));
+        s[2] = sub(s[2], ema(s[1], d1, s[0], d2, v1, bn3, v1, bn4));
+        s[3] = sub(s[3], ema(s[2], d1, s[1], d2, s[0], d3, v1, bn4));
         for i in 4..ln {
-            s[i] = ema(data[i], n0, data[i - 1], n1, data[i - 2], n2, data[i - 3], n3);
-            s[i] -= ema(s[i - 1], d1, s[i - 2], d2, s[i - 3], d3, s[i - 4], d4);
+            let e = ema(data[i], n0, data[i - 1], n1, data[i - 2], n2, data[i - 3], n3);
+            s[i] = sub(e, ema(s[i - 1], d1, s[i - 2], d2, s[i - 3], d3, s[i - 4], d4));
         }
 
         // Anti-causal pass.
-        let t = scratch;
         let v2 = data[ln - 1];
         t[ln - 1] = ema(v2, m1, v2, m2, v2, m3, v2, m4);
         t[ln - 2] = ema(data[ln - 1], m1, v2, m2, v2, m3, v2, m4);
         t[ln - 3] = ema(data[ln - 2], m1, data[ln - 1], m2, v2, m3, v2, m4);
         t[ln - 4] = ema(data[ln - 3], m1, data[ln - 2], m2, data[ln - 1], m3, v2, m4);
-        t[ln - 1] -= ema(v2, bm1, v2, bm2, v2, bm3, v2, bm4);
-        t[ln - 2] -= ema(t[ln - 1], d1, v2, bm2, v2, bm3, v2, bm4);
-        t[ln - 3] -= ema(t[ln - 2], d1, t[ln - 1], d2, v2, bm3, v2, bm4);
-        t[ln - 4] -= ema(t[ln - 3], d1, t[ln - 2], d2, t[ln - 1], d3, v2, bm4);
+        t[ln - 1] = sub(t[ln - 1], ema(v2, bm1, v2, bm2, v2, bm3, v2, bm4));
+        t[ln - 2] = sub(t[ln - 2], ema(t[ln - 1], d1, v2, bm2, v2, bm3, v2, bm4));
+        t[ln - 3] = sub(t[ln - 3], ema(t[ln - 2], d1, t[ln - 1], d2, v2, bm3, v2, bm4));
+        t[ln - 4] = sub(t[ln - 4], ema(t[ln - 3], d1, t[ln - 2], d2, t[ln - 1], d3, v2, bm4));
         for i in (1..=ln - 4).rev() {
-            t[i - 1] = ema(data[i], m1, data[i + 1], m2, data[i + 2], m3, data[i + 3], m4);
-            t[i - 1] -= ema(t[i], d1, t[i + 1], d2, t[i + 2], d3, t[i + 3], d4);
+            let e = ema(data[i], m1, data[i + 1], m2, data[i + 2], m3, data[i + 3], m4);
+            t[i - 1] = sub(e, ema(t[i], d1, t[i + 1], d2, t[i + 2], d3, t[i + 3], d4));
         }
-        for (o, &a) in s.iter_mut().zip(t.iter()) {
-            *o += a;
+        for (o, a) in s.iter_mut().zip(t.iter()) {
+            *o = std::array::from_fn(|w| o[w] + a[w]);
         }
     }
 }
 
-/// Line buffers of one worker: input, output, scratch.
+/// Lines filtered side by side.
+const LANES: usize = 8;
+/// One sample of `LANES` lines.
+type Lane = [f64; LANES];
+
+/// ITK's `a1·b1 + a2·b2 + a3·b3 + a4·b4`, left to right, per lane.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn ema(a1: Lane, b1: f64, a2: Lane, b2: f64, a3: Lane, b3: f64, a4: Lane, b4: f64) -> Lane {
+    std::array::from_fn(|w| a1[w] * b1 + a2[w] * b2 + a3[w] * b3 + a4[w] * b4)
+}
+
+/// ITK's `out -= …`, per lane.
+#[inline(always)]
+fn sub(a: Lane, b: Lane) -> Lane {
+    std::array::from_fn(|w| a[w] - b[w])
+}
+
+/// Lane buffers of one worker: input, causal output, anti-causal scratch.
 struct Buffers {
-    data: Vec<f64>,
-    outs: Vec<f64>,
-    scratch: Vec<f64>,
+    data: Vec<Lane>,
+    outs: Vec<Lane>,
+    scratch: Vec<Lane>,
 }
 
 impl Buffers {
     fn new(n: usize) -> Self {
         Buffers {
-            data: vec![0.0; n],
-            outs: vec![0.0; n],
-            scratch: vec![0.0; n],
+            data: vec![[0.0; LANES]; n],
+            outs: vec![[0.0; LANES]; n],
+            scratch: vec![[0.0; LANES]; n],
         }
+    }
+
+    /// Filter the lines loaded into `data` (unused lanes hold copies of lane 0).
+    fn run(&mut self, filter: &Recursive) {
+        filter.filter_lanes(&self.data, &mut self.outs, &mut self.scratch);
     }
 }
 
@@ -288,34 +309,44 @@ impl Buffers {
 fn filter_lines<T: Real>(input: &[T], dims: [usize; 3], axis: usize, filter: &Recursive) -> Vec<f32> {
     let [nz, ny, nx] = dims;
     let n = dims[axis];
+    let slab = ny * nx;
     let mut out = vec![0f32; input.len()];
     match axis {
         2 => {
-            out.par_chunks_mut(nx).zip(input.par_chunks(nx)).for_each_init(
-                || Buffers::new(n),
-                |b, (o, line)| {
-                    for (d, &v) in b.data.iter_mut().zip(line) {
-                        *d = v.to_f64();
-                    }
-                    filter.filter_line(&b.data, &mut b.outs, &mut b.scratch);
-                    for (o, &v) in o.iter_mut().zip(&b.outs) {
-                        *o = v as f32;
-                    }
-                },
-            );
+            // LANES consecutive x lines per task.
+            out.par_chunks_mut(nx * LANES)
+                .zip(input.par_chunks(nx * LANES))
+                .for_each_init(
+                    || Buffers::new(n),
+                    |b, (o, inp)| {
+                        let lines = inp.len() / nx;
+                        for (i, d) in b.data.iter_mut().enumerate() {
+                            *d = std::array::from_fn(|w| inp[(w.min(lines - 1)) * nx + i].to_f64());
+                        }
+                        b.run(filter);
+                        for (i, v) in b.outs.iter().enumerate() {
+                            for w in 0..lines {
+                                o[w * nx + i] = v[w] as f32;
+                            }
+                        }
+                    },
+                );
         }
         1 => {
-            let slab = ny * nx;
+            // Per z slab, LANES neighbouring x columns along y at a time.
             out.par_chunks_mut(slab).zip(input.par_chunks(slab)).for_each_init(
                 || Buffers::new(n),
                 |b, (o, inp)| {
-                    for x in 0..nx {
+                    for x0 in (0..nx).step_by(LANES) {
+                        let lanes = LANES.min(nx - x0);
                         for (y, d) in b.data.iter_mut().enumerate() {
-                            *d = inp[y * nx + x].to_f64();
+                            *d = std::array::from_fn(|w| inp[y * nx + x0 + w.min(lanes - 1)].to_f64());
                         }
-                        filter.filter_line(&b.data, &mut b.outs, &mut b.scratch);
-                        for (y, &v) in b.outs.iter().enumerate() {
-                            o[y * nx + x] = v as f32;
+                        b.run(filter);
+                        for (y, v) in b.outs.iter().enumerate() {
+                            for (w, &vw) in v.iter().take(lanes).enumerate() {
+                                o[y * nx + x0 + w] = vw as f32;
+                            }
                         }
                     }
                 },
@@ -323,18 +354,21 @@ fn filter_lines<T: Real>(input: &[T], dims: [usize; 3], axis: usize, filter: &Re
         }
         _ => {
             // Lines along z: filter into a [y][x][z] buffer (disjoint per y), then transpose.
-            let slab = ny * nx;
             let mut lines = vec![0f32; input.len()];
             lines.par_chunks_mut(nx * nz).enumerate().for_each_init(
                 || Buffers::new(n),
                 |b, (y, block)| {
-                    for x in 0..nx {
+                    for x0 in (0..nx).step_by(LANES) {
+                        let lanes = LANES.min(nx - x0);
                         for (z, d) in b.data.iter_mut().enumerate() {
-                            *d = input[z * slab + y * nx + x].to_f64();
+                            let row = z * slab + y * nx + x0;
+                            *d = std::array::from_fn(|w| input[row + w.min(lanes - 1)].to_f64());
                         }
-                        filter.filter_line(&b.data, &mut b.outs, &mut b.scratch);
-                        for (o, &v) in block[x * nz..(x + 1) * nz].iter_mut().zip(&b.outs) {
-                            *o = v as f32;
+                        b.run(filter);
+                        for (z, v) in b.outs.iter().enumerate() {
+                            for (w, &vw) in v.iter().take(lanes).enumerate() {
+                                block[(x0 + w) * nz + z] = vw as f32;
+                            }
                         }
                     }
                 },

@@ -98,6 +98,8 @@ pub(crate) trait Real:
     const ZERO: Self;
     fn from_f64(v: f64) -> Self;
     fn to_f64(self) -> f64;
+    /// The values as f64, without a copy when they already are.
+    fn into_f64_vec(values: Vec<Self>) -> Vec<f64>;
 }
 
 impl Real for f64 {
@@ -108,6 +110,9 @@ impl Real for f64 {
     fn to_f64(self) -> f64 {
         self
     }
+    fn into_f64_vec(values: Vec<Self>) -> Vec<f64> {
+        values
+    }
 }
 
 impl Real for f32 {
@@ -117,6 +122,9 @@ impl Real for f32 {
     }
     fn to_f64(self) -> f64 {
         self as f64
+    }
+    fn into_f64_vec(values: Vec<Self>) -> Vec<f64> {
+        values.into_iter().map(f64::from).collect()
     }
 }
 

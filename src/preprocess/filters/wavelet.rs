@@ -130,7 +130,10 @@ fn run<T: WaveletReal>(
     if original.contains(&0) {
         return Err(Error::InvalidArgument("wavelet: the image has no voxel".into()));
     }
-    let mut data = pad_wrap::<T>(&flat_values(image), original);
+    let mut data = match image.voxels.as_slice() {
+        Some(values) => pad_wrap::<T>(values, original),
+        None => pad_wrap::<T>(&flat_values(image), original),
+    };
     let plans: Vec<Plan> = (0..3).map(|a| Plan::new(data.dims[a], lo.len())).collect();
     let approx_name = "L".repeat(axes.len());
     let output_type = if image.pixel_type == PixelType::F32 {
@@ -151,7 +154,7 @@ fn run<T: WaveletReal>(
         data = one_level(data, axes, &plans, &lo, &hi, &mut |band, vol| {
             emit(FilteredImage {
                 name: format!("{prefix}{band}"),
-                image: to_image(image, &vol, original, output_type)?,
+                image: to_image(image, vol, original, output_type)?,
             })
         })?;
     }
@@ -162,7 +165,7 @@ fn run<T: WaveletReal>(
     };
     emit(FilteredImage {
         name: format!("{prefix}{approx_name}"),
-        image: to_image(image, &data, original, output_type)?,
+        image: to_image(image, data, original, output_type)?,
     })
 }
 
@@ -270,14 +273,26 @@ fn axis_pass<T: Real>(vol: &Volume<T>, axis: usize, plan: &Plan, lo: &[T], hi: &
             .enumerate()
             .for_each(|(row, (lo_row, hi_row))| {
                 let (outer, o) = (row / n, row % n);
-                for &(j, src) in plan.output(o) {
-                    let start = (outer * n + src) * inner;
-                    let src_row = &data[start..start + inner];
-                    let (cl, ch) = (lo[j], hi[j]);
-                    for ((l, h), &x) in lo_row.iter_mut().zip(hi_row.iter_mut()).zip(src_row) {
-                        *l = *l + cl * x;
-                        *h = *h + ch * x;
+                // Per output element, sum the taps in registers (pywt's order) over the
+                // source rows of this output row.
+                let terms: Vec<(T, T, &[T])> = plan
+                    .output(o)
+                    .iter()
+                    .map(|&(j, src)| {
+                        let start = (outer * n + src) * inner;
+                        (lo[j], hi[j], &data[start..start + inner])
+                    })
+                    .collect();
+                for (k, (l, h)) in lo_row.iter_mut().zip(hi_row.iter_mut()).enumerate() {
+                    let mut sl = T::ZERO;
+                    let mut sh = T::ZERO;
+                    for &(cl, ch, src) in &terms {
+                        let x = src[k];
+                        sl = sl + cl * x;
+                        sh = sh + ch * x;
                     }
+                    *l = sl;
+                    *h = sh;
                 }
             });
     }
@@ -312,7 +327,10 @@ fn pad_wrap<T: Real>(values: &[f64], dims: [usize; 3]) -> Volume<T> {
 }
 
 /// Cut the padding off a band and wrap it as an image with the input's geometry.
-fn to_image<T: Real>(image: &Image, vol: &Volume<T>, dims: [usize; 3], pixel_type: PixelType) -> Result<Image> {
+fn to_image<T: Real>(image: &Image, vol: Volume<T>, dims: [usize; 3], pixel_type: PixelType) -> Result<Image> {
+    if vol.dims == dims {
+        return super::derived(image, T::into_f64_vec(vol.data), pixel_type);
+    }
     let [nz, ny, nx] = dims;
     let [_, py, px] = vol.dims;
     let mut values = Vec::with_capacity(nz * ny * nx);
