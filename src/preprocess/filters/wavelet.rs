@@ -1,0 +1,344 @@
+//! pyradiomics' Wavelet image type (`getWaveletImage` + `_swt3`): an undecimated, periodic,
+//! separable wavelet transform of the whole image, as `pywt.swtn(data, wavelet, level=1,
+//! start_level=0, axes=(2, 1, 0))` computes it.
+//!
+//! - Each odd axis is first padded at its end by one voxel in numpy's `wrap` mode (a copy of
+//!   index 0); the pad is cut off the outputs.
+//! - Along an axis of (even) length N with filter h of length F, output n is
+//!   Σ_j h[j]·x[(n + F/2 − j) mod N]. pywt sums the taps in ascending j, except where the
+//!   filter wraps past the end of the line: there it first sums the wrapped taps from
+//!   j = n + F/2 − N down to 0, then the rest ascending. We follow that order exactly, so
+//!   flat regions give pywt's ±1e-14 residues with the same signs.
+//! - Axes x, then y, then z (each band splits into `a` = low pass and `d` = high pass); the
+//!   band letters name x, y, z in that order (`LLH` = low x, low y, high z).
+//! - `level` > 1 and `start_level` > 0 re-apply a level-1 transform to the previous
+//!   approximation (pyradiomics never dilates the filters).
+//! - float32 images are transformed in float32 with pywt's single-precision taps (pywt keeps
+//!   their dtype); all others in float64.
+
+use rayon::prelude::*;
+
+use super::wavelet_table::WAVELETS;
+use super::{FilteredImage, Real, flat_values};
+use crate::error::{Error, Result};
+use crate::image::{Image, PixelType};
+use crate::settings::GeneralSettings;
+
+/// Decomposition filters of one wavelet, as PyWavelets stores them.
+#[derive(Debug)]
+pub struct WaveletFilters {
+    /// pywt's name (`coif1`, `db4`, `bior1.3`, `dmey`, …).
+    pub name: &'static str,
+    /// Low-pass decomposition taps (`pywt.Wavelet(name).dec_lo`).
+    pub dec_lo: &'static [f64],
+    /// High-pass decomposition taps (`pywt.Wavelet(name).dec_hi`).
+    pub dec_hi: &'static [f64],
+    /// The low-pass taps pywt uses on float32 data (its own single-precision tables; for
+    /// some wavelets these differ from `dec_lo` rounded to float).
+    pub dec_lo_f32: &'static [f32],
+    /// The high-pass taps pywt uses on float32 data.
+    pub dec_hi_f32: &'static [f32],
+}
+
+/// The precisions pywt transforms in, each with its own filter taps.
+trait WaveletReal: Real {
+    fn taps(filters: &WaveletFilters) -> (Vec<Self>, Vec<Self>);
+}
+
+impl WaveletReal for f64 {
+    fn taps(filters: &WaveletFilters) -> (Vec<f64>, Vec<f64>) {
+        (filters.dec_lo.to_vec(), filters.dec_hi.to_vec())
+    }
+}
+
+impl WaveletReal for f32 {
+    fn taps(filters: &WaveletFilters) -> (Vec<f32>, Vec<f32>) {
+        (filters.dec_lo_f32.to_vec(), filters.dec_hi_f32.to_vec())
+    }
+}
+
+/// Names of every wavelet accepted (`pywt.wavelist(kind='discrete')`).
+pub fn wavelet_names() -> impl Iterator<Item = &'static str> {
+    WAVELETS.iter().map(|w| w.name)
+}
+
+/// The filters of wavelet `name`, or a setting error naming it.
+pub fn wavelet_filters(name: &str) -> Result<&'static WaveletFilters> {
+    WAVELETS.iter().find(|w| w.name == name).ok_or_else(|| {
+        Error::setting(
+            "wavelet",
+            format!(
+                "unknown wavelet '{name}' (expected one of PyWavelets' discrete wavelets: haar, dmey, \
+                 db1..db38, sym2..sym20, coif1..coif17, bior1.1..bior6.8, rbio1.1..rbio6.8)"
+            ),
+        )
+    })
+}
+
+/// Numpy axis numbers (0 = z, 1 = y, 2 = x) pyradiomics transforms, in pass order.
+fn transform_axes(settings: &GeneralSettings) -> Vec<usize> {
+    let mut axes = vec![2, 1, 0];
+    if settings.force2d {
+        axes.retain(|&a| a != settings.force2d_dimension);
+    }
+    axes
+}
+
+/// Run pyradiomics' wavelet filter on `image`, handing each sub-band image to `emit` in
+/// pyradiomics' yield order: for each level the details (`LLH, LHL, LHH, HLL, HLH, HHL, HHH`
+/// in 3D), then the last approximation (`LLL`). Names are `wavelet-<band>` for the first
+/// level and `wavelet<k>-<band>` for the k-th.
+pub fn wavelet_images(
+    image: &Image,
+    settings: &GeneralSettings,
+    mut emit: impl FnMut(FilteredImage) -> Result<()>,
+) -> Result<()> {
+    let filters = wavelet_filters(&settings.wavelet)?;
+    if settings.level == 0 {
+        return Err(Error::setting("level", "must be ≥ 1"));
+    }
+    let axes = transform_axes(settings);
+    if image.pixel_type == PixelType::F32 {
+        run::<f32>(image, filters, &axes, settings, &mut emit)
+    } else {
+        run::<f64>(image, filters, &axes, settings, &mut emit)
+    }
+}
+
+/// A volume in C order with its dimensions `[z, y, x]`.
+struct Volume<T> {
+    data: Vec<T>,
+    dims: [usize; 3],
+}
+
+fn run<T: WaveletReal>(
+    image: &Image,
+    filters: &WaveletFilters,
+    axes: &[usize],
+    settings: &GeneralSettings,
+    emit: &mut dyn FnMut(FilteredImage) -> Result<()>,
+) -> Result<()> {
+    let (lo, hi) = T::taps(filters);
+    if lo.is_empty() || lo.len() != hi.len() {
+        return Err(Error::InvalidArgument(format!(
+            "wavelet '{}' has inconsistent filters",
+            filters.name
+        )));
+    }
+    let shape = image.voxels.dim();
+    let original = [shape.0, shape.1, shape.2];
+    if original.contains(&0) {
+        return Err(Error::InvalidArgument("wavelet: the image has no voxel".into()));
+    }
+    let mut data = match image.voxels.as_slice() {
+        Some(values) => pad_wrap::<T>(values, original),
+        None => pad_wrap::<T>(&flat_values(image), original),
+    };
+    let plans: Vec<Plan> = (0..3).map(|a| Plan::new(data.dims[a], lo.len())).collect();
+    let approx_name = "L".repeat(axes.len());
+    let output_type = if image.pixel_type == PixelType::F32 {
+        PixelType::F32
+    } else {
+        PixelType::F64
+    };
+
+    for _ in 0..settings.start_level {
+        data = one_level(data, axes, &plans, &lo, &hi, &mut |_, _| Ok(()))?;
+    }
+    for k in 1..=settings.level {
+        let prefix = if k == 1 {
+            "wavelet-".to_string()
+        } else {
+            format!("wavelet{k}-")
+        };
+        data = one_level(data, axes, &plans, &lo, &hi, &mut |band, vol| {
+            emit(FilteredImage {
+                name: format!("{prefix}{band}"),
+                image: to_image(image, vol, original, output_type)?,
+            })
+        })?;
+    }
+    let prefix = if settings.level == 1 {
+        "wavelet-".to_string()
+    } else {
+        format!("wavelet{}-", settings.level)
+    };
+    emit(FilteredImage {
+        name: format!("{prefix}{approx_name}"),
+        image: to_image(image, data, original, output_type)?,
+    })
+}
+
+/// One level-1 `swtn` step over `axes`: hands every detail band to `detail` in pywt's dict
+/// order (all-low excluded) and returns the approximation. Bands are named with L/H.
+fn one_level<T: Real>(
+    data: Volume<T>,
+    axes: &[usize],
+    plans: &[Plan],
+    lo: &[T],
+    hi: &[T],
+    detail: &mut dyn FnMut(&str, Volume<T>) -> Result<()>,
+) -> Result<Volume<T>> {
+    let mut bands: Vec<(String, Volume<T>)> = vec![(String::new(), data)];
+    let mut approx = None;
+    for (pass, &axis) in axes.iter().enumerate() {
+        let last = pass + 1 == axes.len();
+        let mut next = Vec::with_capacity(bands.len() * 2);
+        for (name, vol) in bands {
+            let (low, high) = axis_pass(&vol, axis, &plans[axis], lo, hi);
+            drop(vol);
+            let low_name = format!("{name}L");
+            let high_name = format!("{name}H");
+            if last {
+                // The bands of the last pass are final: emit them now (pywt's order is
+                // low before high, band by band), keeping only the approximation.
+                if low_name.bytes().all(|b| b == b'L') {
+                    approx = Some(low);
+                } else {
+                    detail(&low_name, low)?;
+                }
+                detail(&high_name, high)?;
+            } else {
+                next.push((low_name, low));
+                next.push((high_name, high));
+            }
+        }
+        bands = next;
+    }
+    approx.ok_or_else(|| Error::InvalidArgument("wavelet: no axis to transform".into()))
+}
+
+/// The order in which pywt sums the taps of each output along an axis of length `n`.
+struct Plan {
+    taps: usize,
+    /// For output `o`, entries `o*taps..(o+1)*taps`: (tap index, source index along the axis).
+    terms: Vec<(usize, usize)>,
+}
+
+impl Plan {
+    fn new(n: usize, taps: usize) -> Self {
+        let mut terms = Vec::with_capacity(n * taps);
+        let wrap = |i: usize, j: usize| ((i as i64 - j as i64).rem_euclid(n as i64)) as usize;
+        for o in 0..n {
+            let i = taps / 2 + o;
+            if i < n {
+                terms.extend((0..taps).map(|j| (j, wrap(i, j))));
+            } else {
+                // The filter reaches past the end of the line: pywt first sums the wrapped
+                // taps downwards from i − n, then continues upwards.
+                let m = (i - n).min(taps - 1);
+                terms.extend((0..=m).rev().map(|j| (j, wrap(i, j))));
+                terms.extend((m + 1..taps).map(|j| (j, wrap(i, j))));
+            }
+        }
+        Plan { taps, terms }
+    }
+
+    fn output(&self, o: usize) -> &[(usize, usize)] {
+        &self.terms[o * self.taps..(o + 1) * self.taps]
+    }
+}
+
+/// Filter `vol` along numpy axis `axis` with the low and high pass filters.
+fn axis_pass<T: Real>(vol: &Volume<T>, axis: usize, plan: &Plan, lo: &[T], hi: &[T]) -> (Volume<T>, Volume<T>) {
+    let [nz, ny, nx] = vol.dims;
+    let len = vol.data.len();
+    let mut low = vec![T::ZERO; len];
+    let mut high = vec![T::ZERO; len];
+    if axis == 2 {
+        // Lines along x are contiguous: one output line per task.
+        low.par_chunks_mut(nx)
+            .zip(high.par_chunks_mut(nx))
+            .zip(vol.data.par_chunks(nx))
+            .for_each(|((lo_line, hi_line), line)| {
+                for (o, (l_out, h_out)) in lo_line.iter_mut().zip(hi_line.iter_mut()).enumerate() {
+                    let mut sl = T::ZERO;
+                    let mut sh = T::ZERO;
+                    for &(j, src) in plan.output(o) {
+                        let x = line[src];
+                        sl = sl + lo[j] * x;
+                        sh = sh + hi[j] * x;
+                    }
+                    *l_out = sl;
+                    *h_out = sh;
+                }
+            });
+    } else {
+        // View the volume as [outer][n][inner]; an output row (length `inner`) is a sum of
+        // whole input rows, each scaled by a tap, in pywt's order.
+        let (n, inner) = if axis == 1 { (ny, nx) } else { (nz, ny * nx) };
+        let data = &vol.data;
+        low.par_chunks_mut(inner)
+            .zip(high.par_chunks_mut(inner))
+            .enumerate()
+            .for_each(|(row, (lo_row, hi_row))| {
+                let (outer, o) = (row / n, row % n);
+                // Per output element, sum the taps in registers (pywt's order) over the
+                // source rows of this output row.
+                let terms: Vec<(T, T, &[T])> = plan
+                    .output(o)
+                    .iter()
+                    .map(|&(j, src)| {
+                        let start = (outer * n + src) * inner;
+                        (lo[j], hi[j], &data[start..start + inner])
+                    })
+                    .collect();
+                for (k, (l, h)) in lo_row.iter_mut().zip(hi_row.iter_mut()).enumerate() {
+                    let mut sl = T::ZERO;
+                    let mut sh = T::ZERO;
+                    for &(cl, ch, src) in &terms {
+                        let x = src[k];
+                        sl = sl + cl * x;
+                        sh = sh + ch * x;
+                    }
+                    *l = sl;
+                    *h = sh;
+                }
+            });
+    }
+    (
+        Volume {
+            data: low,
+            dims: vol.dims,
+        },
+        Volume {
+            data: high,
+            dims: vol.dims,
+        },
+    )
+}
+
+/// Pad each odd axis at its end by one voxel in numpy's `wrap` mode (a copy of index 0).
+fn pad_wrap<T: Real>(values: &[f64], dims: [usize; 3]) -> Volume<T> {
+    let padded = dims.map(|d| d + d % 2);
+    let [pz, py, px] = padded;
+    let [nz, ny, nx] = dims;
+    let mut data = Vec::with_capacity(pz * py * px);
+    for z in 0..pz {
+        for y in 0..py {
+            let row = ((z % nz) * ny + (y % ny)) * nx;
+            data.extend(values[row..row + nx].iter().map(|&v| T::from_f64(v)));
+            if px > nx {
+                data.push(T::from_f64(values[row]));
+            }
+        }
+    }
+    Volume { data, dims: padded }
+}
+
+/// Cut the padding off a band and wrap it as an image with the input's geometry.
+fn to_image<T: Real>(image: &Image, vol: Volume<T>, dims: [usize; 3], pixel_type: PixelType) -> Result<Image> {
+    if vol.dims == dims {
+        return super::derived(image, T::into_f64_vec(vol.data), pixel_type);
+    }
+    let [nz, ny, nx] = dims;
+    let [_, py, px] = vol.dims;
+    let mut values = Vec::with_capacity(nz * ny * nx);
+    for z in 0..nz {
+        for y in 0..ny {
+            let row = (z * py + y) * px;
+            values.extend(vol.data[row..row + nx].iter().map(|v| v.to_f64()));
+        }
+    }
+    super::derived(image, values, pixel_type)
+}
