@@ -8,22 +8,23 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::features::{self, ClassSettings, FeatureClass, RoiView};
-use crate::image::{self, Image, LabelMap, SegmentSelector};
+use crate::image::{self, Image, LabelMap, PixelType, SegmentSelector};
 use crate::preprocess::discretize::{Binning, discretize};
 use crate::preprocess::roi::{self, BoundingBox};
-use crate::preprocess::{normalize, resample, resegment};
+use crate::preprocess::{filters, normalize, resample, resegment};
 use crate::settings::{GeneralSettings, ImageTypeKind, ValidSettings};
 
 /// Ordered feature values keyed by pyradiomics names (`original_glcm_Imc1`), in
 /// pyradiomics' output order.
 pub type FeatureSet = IndexMap<String, f64>;
 
-/// A filtered (or original) image ready for the feature classes.
-struct TypedImage {
+/// A filtered (or original) image, cropped to the ROI, ready for the feature classes.
+struct TypedImage<'s> {
     /// Feature-key prefix: `original`, `wavelet-LLH`, ...
     name: String,
-    image: Image,
-    settings: GeneralSettings,
+    roi: CroppedRoi,
+    pixel_type: PixelType,
+    settings: &'s GeneralSettings,
 }
 
 /// Extract every enabled feature from `image` within `mask`.
@@ -112,17 +113,30 @@ pub fn extract_with_progress(
         .collect();
     // Image types: each filter runs on the whole loaded image, then is cropped to the ROI.
     for (done, (spec, ts)) in settings.image_types().enumerate() {
-        let typed: Vec<TypedImage> = filtered_images(spec.kind, &image, &texture_mask, ts)?
-            .into_iter()
-            .map(|(name, img)| TypedImage {
-                name,
-                image: img,
-                settings: ts.clone(),
-            })
-            .collect();
+        // Each derived image is cropped as soon as it exists, so whole-volume filter outputs
+        // (eight float64 wavelet bands of a CT) are never all held at once.
+        let mut typed: Vec<TypedImage> = Vec::new();
+        if spec.kind == ImageTypeKind::Original {
+            typed.push(TypedImage {
+                name: "original".into(),
+                roi: crop_roi(&image, &texture_mask, label, &bb),
+                pixel_type: image.pixel_type,
+                settings: ts,
+            });
+        } else {
+            filters::for_each(spec.kind, &image, &texture_mask, ts, |f| {
+                typed.push(TypedImage {
+                    name: f.name,
+                    roi: crop_roi(&f.image, &texture_mask, label, &bb),
+                    pixel_type: f.image.pixel_type,
+                    settings: ts,
+                });
+                Ok(())
+            })?;
+        }
         let results: Vec<Result<Vec<(String, f64)>>> = typed
             .par_iter()
-            .map(|t| texture_features(t, &texture_mask, label, &bb, &classes))
+            .map(|t| texture_features(t, &classes))
             .collect();
         for r in results {
             for (k, v) in r? {
@@ -132,22 +146,6 @@ pub fn extract_with_progress(
         report((3 + done) as f64 / stages as f64, spec.kind.name())?;
     }
     Ok(out)
-}
-
-/// Run the image type's filter; the original image is passed through.
-fn filtered_images(
-    kind: ImageTypeKind,
-    image: &Image,
-    _mask: &LabelMap,
-    _settings: &GeneralSettings,
-) -> Result<Vec<(String, Image)>> {
-    match kind {
-        ImageTypeKind::Original => Ok(vec![("original".to_string(), image.clone())]),
-        other => Err(Error::setting(
-            format!("imageType.{}", other.name()),
-            "this image type is not available in this version of radscore",
-        )),
-    }
 }
 
 /// Crop to the bounding box (no padding) and build the arrays the classes read.
@@ -190,17 +188,14 @@ fn shape_features(mask: &LabelMap, label: u32, bb: &BoundingBox, g: &GeneralSett
 
 fn texture_features(
     t: &TypedImage,
-    mask: &LabelMap,
-    label: u32,
-    bb: &BoundingBox,
     classes: &[(&'static dyn FeatureClass, &Option<Vec<String>>)],
 ) -> Result<Vec<(String, f64)>> {
-    let roi = crop_roi(&t.image, mask, label, bb);
+    let roi = &t.roi;
     let binning = match t.settings.bin_count {
         Some(n) => Binning::Count(n),
         None => Binning::Width(t.settings.bin_width),
     };
-    let d = discretize(&roi.intensities, &roi.mask, binning, t.image.pixel_type)?;
+    let d = discretize(&roi.intensities, &roi.mask, binning, t.pixel_type)?;
     let view = RoiView {
         shape: roi.shape,
         spacing: roi.spacing,
