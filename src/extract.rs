@@ -134,10 +134,8 @@ pub fn extract_with_progress(
                 Ok(())
             })?;
         }
-        let results: Vec<Result<Vec<(String, f64)>>> = typed
-            .par_iter()
-            .map(|t| texture_features(t, &classes))
-            .collect();
+        let results: Vec<Result<Vec<(String, f64)>>> =
+            typed.par_iter().map(|t| texture_features(t, &classes)).collect();
         for r in results {
             for (k, v) in r? {
                 out.insert(k, v);

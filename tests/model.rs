@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 
 use radscore::model::{ClinicalValue, ModelCard, published_card};
 
+/// A broken-file case: what it is, how to break a good file, what the error must name.
+type Breakage = (&'static str, Box<dyn Fn(&mut serde_json::Value)>, &'static str);
+
 #[test]
 fn shipped_cards_load_and_list_what_to_fit() {
     let fo = published_card("front-oncol-2025").expect("front-oncol-2025 loads");
@@ -109,7 +112,7 @@ fn complete_card_predicts_probability_and_points() {
 #[test]
 fn broken_model_files_are_named() {
     let good: serde_json::Value = serde_json::from_str(&complete_card().to_json()).unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+    let cases: Vec<Breakage> = vec![
         (
             "missing key",
             Box::new(|v| {

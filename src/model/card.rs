@@ -171,7 +171,7 @@ impl TryFrom<RawPredictor> for Predictor {
                 Ok(())
             }
         };
-        let coefficient = r.coefficient.clone().unwrap_or(None);
+        let coefficient = r.coefficient.unwrap_or(None);
         let kind = match r.kind.as_str() {
             "radscore" => {
                 unexpected("levels", r.levels.is_some())?;
