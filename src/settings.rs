@@ -150,6 +150,9 @@ pub struct GeneralSettings {
     pub pre_crop: bool,
     /// LoG sigmas in mm.
     pub sigma: Vec<f64>,
+    /// Whether each sigma was written as an integer (`1` vs `1.0`): pyradiomics names LoG
+    /// images with Python's `str(sigma)` (`log-sigma-1-mm-3D` vs `log-sigma-1-0-mm-3D`).
+    pub sigma_is_integer: Vec<bool>,
     pub start_level: usize,
     pub level: usize,
     pub wavelet: String,
@@ -192,6 +195,7 @@ impl Default for GeneralSettings {
             resegment_shape: false,
             pre_crop: false,
             sigma: Vec::new(),
+            sigma_is_integer: Vec::new(),
             start_level: 0,
             level: 1,
             wavelet: "coif1".into(),
@@ -327,7 +331,13 @@ impl GeneralSettings {
             }
             "resegmentShape" => self.resegment_shape = boolean(value, &k())?,
             "preCrop" => self.pre_crop = boolean(value, &k())?,
-            "sigma" => self.sigma = float_list(value, &k(), |x| x > 0.0, "must be > 0")?,
+            "sigma" => {
+                self.sigma = float_list(value, &k(), |x| x > 0.0, "must be > 0")?;
+                self.sigma_is_integer = match value {
+                    Value::Array(items) => items.iter().map(|v| v.is_i64() || v.is_u64()).collect(),
+                    _ => Vec::new(),
+                };
+            }
             "start_level" => self.start_level = non_negative_int(value, &k())?,
             "level" => self.level = positive_int(value, &k())?,
             "wavelet" => self.wavelet = string(value, &k())?,

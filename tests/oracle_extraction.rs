@@ -261,6 +261,32 @@ fn cases() -> Vec<Case> {
             ..Case::default()
         },
         Case {
+            name: "wavelet",
+            params: json!({"imageType": {"Original": {}, "Wavelet": {}}}),
+            ..Case::default()
+        },
+        Case {
+            name: "surufatinib_preset",
+            size: [44, 40, 14],
+            params: json!({"setting": {"resampledPixelSpacing": [1, 1, 1], "interpolator": "sitkBSpline", "binWidth": 25},
+                           "imageType": {"Original": {}, "Wavelet": {}}}),
+            ..Case::default()
+        },
+        Case {
+            name: "wavelet_haar_levels_bincount",
+            params: json!({"setting": {"binCount": 16},
+                           "imageType": {"Wavelet": {"wavelet": "haar", "level": 2, "start_level": 1}}}),
+            ..Case::default()
+        },
+        Case {
+            name: "log_and_elementwise_filters",
+            pixel_type: PixelType::F32,
+            params: json!({"imageType": {"LoG": {"sigma": [1, 2.0]}, "Square": {}, "SquareRoot": {},
+                                          "Logarithm": {}, "Exponential": {}, "Gradient": {"gradientUseSpacing": false}},
+                           "setting": {"binWidth": 10}}),
+            ..Case::default()
+        },
+        Case {
             name: "precrop_negative_values",
             params: json!({"setting": {"preCrop": true, "binWidth": 10}}),
             ..Case::default()

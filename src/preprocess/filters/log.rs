@@ -60,14 +60,15 @@ fn python_float_repr(v: f64) -> String {
 }
 
 /// One LoG image per sigma that pyradiomics would compute, in the given order.
-pub fn log_images(image: &Image, sigmas: &[f64]) -> Result<Vec<FilteredImage>> {
+/// `sigma_is_integer[i]` tells whether sigma i was written as an integer (it changes the name).
+pub fn log_images(image: &Image, sigmas: &[f64], sigma_is_integer: &[bool]) -> Result<Vec<FilteredImage>> {
     let size = image.geometry.size;
     let spacing = image.geometry.spacing;
     let mut out = Vec::new();
     if size.iter().any(|&s| s < 4) {
         return Ok(out);
     }
-    for &sigma in sigmas {
+    for (i, &sigma) in sigmas.iter().enumerate() {
         // pyradiomics skips non-positive sigmas (NaN fails its `sigma > 0` test too).
         if sigma.is_nan() || sigma <= 0.0 {
             continue;
@@ -78,7 +79,7 @@ pub fn log_images(image: &Image, sigmas: &[f64]) -> Result<Vec<FilteredImage>> {
         }
         let values = laplacian_recursive_gaussian(image, sigma)?;
         out.push(FilteredImage {
-            name: log_image_name(sigma, false),
+            name: log_image_name(sigma, sigma_is_integer.get(i).copied().unwrap_or(false)),
             image: derived(image, values, PixelType::F32)?,
         });
     }

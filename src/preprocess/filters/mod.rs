@@ -73,7 +73,7 @@ pub fn for_each(
         }),
         ImageTypeKind::Wavelet => wavelet::wavelet_images(image, settings, emit),
         ImageTypeKind::LoG => {
-            for f in log::log_images(image, &settings.sigma)? {
+            for f in log::log_images(image, &settings.sigma, &settings.sigma_is_integer)? {
                 emit(f)?;
             }
             Ok(())
