@@ -6,8 +6,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::collections::BTreeMap;
+
 use radscore::extract::FeatureSet;
 use radscore::image::{self, SegmentSelector};
+use radscore::model::{ClinicalValue, ModelCard};
 use radscore::phantom::{self, PhantomSpec};
 use radscore::settings::Settings;
 use radscore::{Error, Result};
@@ -26,6 +29,12 @@ struct Cli {
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PredictFormat {
+    Text,
     Json,
 }
 
@@ -73,6 +82,46 @@ enum Command {
         /// Volume size x,y,z in voxels.
         #[arg(long, value_delimiter = ',', default_values_t = [512usize, 512, 60])]
         size: Vec<usize>,
+    },
+    /// Radscore, probability of the model's event and nomogram points for one lesion.
+    Predict {
+        /// Model file, or the id of a shipped card (front-oncol-2025, cancer-med-2026).
+        #[arg(long)]
+        model: String,
+        /// Features as written by `radscore extract --format json` (or csv).
+        #[arg(long, conflicts_with_all = ["image", "mask"])]
+        features: Option<PathBuf>,
+        /// Image to extract from (instead of --features).
+        image: Option<PathBuf>,
+        /// Mask to extract from (instead of --features).
+        mask: Option<PathBuf>,
+        /// Extraction parameter file (default: the studies' preset).
+        #[arg(long)]
+        param: Option<PathBuf>,
+        /// Label value of the ROI.
+        #[arg(long)]
+        label: Option<u32>,
+        /// Clinical value NAME=VALUE (repeat), e.g. ki67=30 hepatic_metastases=multiple.
+        #[arg(long = "clinical", value_name = "NAME=VALUE")]
+        clinical: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: PredictFormat,
+    },
+    /// Draw a model's nomogram as SVG, optionally with one patient marked.
+    Nomogram {
+        /// Model file, or the id of a shipped card.
+        #[arg(long)]
+        model: String,
+        /// Output SVG file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Mark a patient: Radscore value.
+        #[arg(long)]
+        radscore: Option<f64>,
+        /// Mark a patient: clinical value NAME=VALUE (repeat).
+        #[arg(long = "clinical", value_name = "NAME=VALUE")]
+        clinical: Vec<String>,
     },
     /// Generate the built-in phantom in memory and print its lesion's features (no files needed).
     Demo {
@@ -163,6 +212,89 @@ fn run(command: Command) -> Result<()> {
             );
             Ok(())
         }
+        Command::Predict {
+            model,
+            features,
+            image,
+            mask,
+            param,
+            label,
+            clinical,
+            format,
+        } => {
+            let card = load_model(&model)?;
+            card.require_complete()?;
+            let clinical = parse_clinical(&clinical)?;
+            let features = match (features, image, mask) {
+                (Some(f), _, _) => read_features(&f)?,
+                (None, Some(image), Some(mask)) => {
+                    let mut settings = match &param {
+                        Some(p) => Settings::from_file(p)?,
+                        None => Settings::preset("surufatinib")?,
+                    };
+                    if let Some(l) = label {
+                        settings.general.label = l;
+                    }
+                    radscore::extract::extract_files(&image, &mask, None, &settings.validate()?)?
+                }
+                _ => {
+                    return Err(Error::InvalidArgument(
+                        "give --features F.json, or IMAGE and MASK to extract from".into(),
+                    ));
+                }
+            };
+            let p = card.predict(&features, &clinical)?;
+            let text = match format {
+                PredictFormat::Json => {
+                    let terms: Vec<serde_json::Value> = p
+                        .terms
+                        .iter()
+                        .map(|t| {
+                            serde_json::json!({"predictor": t.predictor, "value": t.value,
+                                "contribution": t.contribution, "points": t.points})
+                        })
+                        .collect();
+                    let v = serde_json::json!({"model": card.id, "event": p.event, "radscore": p.radscore,
+                        "linear_predictor": p.linear_predictor, "probability": p.probability,
+                        "terms": terms, "total_points": p.total_points});
+                    format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+                }
+                PredictFormat::Text => {
+                    let mut t = format!("model        {} ({})\n", card.id, card.title);
+                    t.push_str(&format!("Radscore     {:.4}\n", p.radscore));
+                    t.push_str(&format!("probability  {:.4} of {}\n", p.probability, p.event));
+                    t.push_str(&format!("linear pred. {:.4}\n", p.linear_predictor));
+                    for term in &p.terms {
+                        t.push_str(&format!(
+                            "  {:<26} {:>14}  {:>6.1} points\n",
+                            term.predictor, term.value, term.points
+                        ));
+                    }
+                    t.push_str(&format!(
+                        "  {:<26} {:>14}  {:>6.1} points\n",
+                        "total", "", p.total_points
+                    ));
+                    t
+                }
+            };
+            write_output(None, &text)
+        }
+        Command::Nomogram {
+            model,
+            out,
+            radscore: rs,
+            clinical,
+        } => {
+            let card = load_model(&model)?;
+            let patient = match rs {
+                Some(r) => Some(card.predict_with_radscore(r, &parse_clinical(&clinical)?)?),
+                None => None,
+            };
+            let svg = radscore::model::nomogram_svg(&card, patient.as_ref())?;
+            write_output(Some(&out), &svg)?;
+            eprintln!("wrote {}", out.display());
+            Ok(())
+        }
         Command::Demo { preset, seed } => {
             let spec = PhantomSpec {
                 seed,
@@ -189,6 +321,61 @@ fn run(command: Command) -> Result<()> {
             write_output(None, &out)
         }
     }
+}
+
+/// A model file path, or the id of a shipped card.
+fn load_model(model: &str) -> Result<ModelCard> {
+    if Path::new(model).exists() {
+        ModelCard::from_file(model)
+    } else if radscore::model::published_cards().iter().any(|(id, _)| *id == model) {
+        radscore::model::published_card(model)
+    } else {
+        Err(Error::Model(format!(
+            "'{model}' is neither a model file nor a shipped card (front-oncol-2025, cancer-med-2026)"
+        )))
+    }
+}
+
+fn parse_clinical(items: &[String]) -> Result<BTreeMap<String, ClinicalValue>> {
+    items
+        .iter()
+        .map(|item| {
+            let (k, v) = item
+                .split_once('=')
+                .ok_or_else(|| Error::InvalidArgument(format!("--clinical '{item}' must be NAME=VALUE")))?;
+            Ok((k.trim().to_string(), ClinicalValue::parse(v)))
+        })
+        .collect()
+}
+
+/// Features from `radscore extract` output: a JSON object, or pyradiomics' CSV layout.
+fn read_features(path: &Path) -> Result<FeatureSet> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&text) {
+        return Ok(map
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                serde_json::Value::Number(n) => n.as_f64().map(|x| (k, x)),
+                serde_json::Value::Null => Some((k, f64::NAN)),
+                _ => None,
+            })
+            .collect());
+    }
+    let mut lines = text.lines();
+    let (Some(header), Some(row)) = (lines.next(), lines.next()) else {
+        return Err(Error::format(
+            path,
+            "expected a JSON object or a CSV header and one row",
+        ));
+    };
+    Ok(header
+        .split(',')
+        .zip(row.split(','))
+        .filter_map(|(k, v)| v.trim().parse::<f64>().ok().map(|x| (k.to_string(), x)))
+        .collect())
 }
 
 fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {

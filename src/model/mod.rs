@@ -6,6 +6,7 @@
 //! refuses to predict, naming what is missing and how to fit it.
 
 mod card;
+mod figure;
 mod nomogram;
 mod predict;
 
@@ -13,6 +14,7 @@ pub use card::{
     AmbiguousFeature, Event, FusionModel, ModelCard, Predictor, PredictorKind, Provenance, RadscoreFeature,
     RadscoreModel,
 };
+pub use figure::nomogram_svg;
 pub use nomogram::{NomogramAxis, NomogramScale, pretty};
 pub use predict::{ClinicalValue, Prediction, TermPoints};
 
