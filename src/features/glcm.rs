@@ -9,7 +9,7 @@
 //! `glrlm.rs`.
 
 use nalgebra::DMatrix;
-use nalgebra::linalg::Schur;
+use nalgebra::linalg::Hessenberg;
 
 use super::neighbourhood::angles;
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, WeightingNorm, def, deprecated};
@@ -342,8 +342,16 @@ fn angle_features(p: &[f64], nl: usize, ng: usize, gv: &[f64], s: &mut Scratch) 
     let hxy = -hxy;
     let hxy1 = -hxy1;
     let hxy2 = -hxy2;
-    let hx = -px.iter().filter(|&&v| v != 0.0).map(|&v| v * (v + EPS).log2()).sum::<f64>();
-    let hy = -py.iter().filter(|&&v| v != 0.0).map(|&v| v * (v + EPS).log2()).sum::<f64>();
+    let hx = -px
+        .iter()
+        .filter(|&&v| v != 0.0)
+        .map(|&v| v * (v + EPS).log2())
+        .sum::<f64>();
+    let hy = -py
+        .iter()
+        .filter(|&&v| v != 0.0)
+        .map(|&v| v * (v + EPS).log2())
+        .sum::<f64>();
 
     out[AUTOCORRELATION] = autocorrelation;
     out[CLUSTER_PROMINENCE] = prominence;
@@ -444,10 +452,8 @@ fn second_largest_eigenvalue(p: &[f64], nl: usize, s: &mut Scratch) -> Option<Ei
     let (px, py) = (&s.px, &s.py);
     // px and py still hold this angle's marginals (angle_features ran on the same matrix).
     s.denominators.clear();
-    for a in 0..nl {
-        for k in 0..nl {
-            s.denominators.push(px[a] * py[k] + EPS);
-        }
+    for &pa in px.iter() {
+        s.denominators.extend(py.iter().map(|&pk| pa * pk + EPS));
     }
     s.q.clear();
     s.q.resize(nl * nl, 0.0);
@@ -464,10 +470,7 @@ fn second_largest_eigenvalue(p: &[f64], nl: usize, s: &mut Scratch) -> Option<Ei
             }
         }
     }
-    let q = DMatrix::from_row_slice(nl, nl, &s.q);
-    let schur = Schur::try_new(q, f64::EPSILON, 100 * nl.max(10))?;
-    let eig = schur.complex_eigenvalues();
-    let mut values: Vec<(f64, f64)> = eig.iter().map(|c| (c.re, c.im)).collect();
+    let mut values = general_eigenvalues(&mut s.q, nl)?;
     let complex = values.iter().any(|v| v.1 != 0.0);
     values.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
     let second = values[values.len() - 2];
@@ -506,6 +509,217 @@ fn complex_sqrt_re(re: f64, im: f64) -> f64 {
         let t = ((modulus - re) / 2.0).sqrt();
         if t == 0.0 { 0.0 } else { im.abs() / (2.0 * t) }
     }
+}
+
+/// Eigenvalues `(re, im)` of a general real `n × n` matrix (row-major, overwritten), as LAPACK's
+/// `dgeev` (numpy.linalg.eigvals) finds them: exact power-of-two balancing, Householder reduction
+/// to Hessenberg form, then the Francis double-shift QR iteration with exceptional shifts.
+/// `None` if the iteration does not converge (numpy raises then).
+fn general_eigenvalues(a: &mut [f64], n: usize) -> Option<Vec<(f64, f64)>> {
+    balance(a, n);
+    let hessenberg = Hessenberg::new(DMatrix::from_row_slice(n, n, a)).unpack_h();
+    for i in 0..n {
+        for j in 0..n {
+            a[i * n + j] = hessenberg[(i, j)];
+        }
+    }
+    hessenberg_eigenvalues(a, n)
+}
+
+/// Scale rows and columns by powers of two (exact) until their off-diagonal norms are similar,
+/// which improves the accuracy of the eigenvalues without changing them.
+fn balance(a: &mut [f64], n: usize) {
+    const RADIX: f64 = 2.0;
+    let mut done = false;
+    let mut rounds = 0;
+    while !done && rounds < 100 {
+        done = true;
+        rounds += 1;
+        for i in 0..n {
+            let (mut c, mut r) = (0.0, 0.0);
+            for j in 0..n {
+                if j != i {
+                    c += a[j * n + i].abs();
+                    r += a[i * n + j].abs();
+                }
+            }
+            if c == 0.0 || r == 0.0 {
+                continue;
+            }
+            let total = c + r;
+            let (mut f, mut cc) = (1.0, c);
+            while cc < r / RADIX {
+                f *= RADIX;
+                cc *= RADIX * RADIX;
+            }
+            while cc > r * RADIX {
+                f /= RADIX;
+                cc /= RADIX * RADIX;
+            }
+            if (c * f + r / f) < 0.95 * total {
+                done = false;
+                for j in 0..n {
+                    a[i * n + j] /= f;
+                    a[j * n + i] *= f;
+                }
+            }
+        }
+    }
+}
+
+/// Eigenvalues of an upper Hessenberg matrix by the Francis double-shift QR iteration.
+fn hessenberg_eigenvalues(h: &mut [f64], n: usize) -> Option<Vec<(f64, f64)>> {
+    let at = |i: usize, j: usize| i * n + j;
+    let mut eigen = vec![(0.0, 0.0); n];
+    let mut norm = 0.0;
+    for i in 0..n {
+        for j in i.saturating_sub(1)..n {
+            norm += h[at(i, j)].abs();
+        }
+    }
+    let mut shift_total = 0.0;
+    let mut last = n; // active block is rows/columns ..last (exclusive)
+    while last > 0 {
+        let nn = last - 1;
+        let mut iterations = 0;
+        loop {
+            // Find the lowest l such that h[l][l−1] is negligible (deflation point).
+            let mut l = nn;
+            while l >= 1 {
+                let mut s = h[at(l - 1, l - 1)].abs() + h[at(l, l)].abs();
+                if s == 0.0 {
+                    s = norm;
+                }
+                if h[at(l, l - 1)].abs() + s == s {
+                    h[at(l, l - 1)] = 0.0;
+                    break;
+                }
+                l -= 1;
+            }
+            let mut x = h[at(nn, nn)];
+            if l == nn {
+                eigen[nn] = (x + shift_total, 0.0);
+                last -= 1;
+                break;
+            }
+            let mut y = h[at(nn - 1, nn - 1)];
+            let mut w = h[at(nn, nn - 1)] * h[at(nn - 1, nn)];
+            if l + 1 == nn {
+                // A 2 × 2 block: two real roots or a complex pair.
+                let p = 0.5 * (y - x);
+                let q = p * p + w;
+                let z = q.abs().sqrt();
+                x += shift_total;
+                if q >= 0.0 {
+                    let z = p + z.copysign(p);
+                    let second = if z != 0.0 { x - w / z } else { x + z };
+                    eigen[nn - 1] = (x + z, 0.0);
+                    eigen[nn] = (second, 0.0);
+                } else {
+                    eigen[nn - 1] = (x + p, -z);
+                    eigen[nn] = (x + p, z);
+                }
+                last -= 2;
+                break;
+            }
+            if iterations >= 100 {
+                return None;
+            }
+            if iterations > 0 && iterations % 10 == 0 {
+                // Exceptional shift to break cycles.
+                shift_total += x;
+                for i in 0..=nn {
+                    h[at(i, i)] -= x;
+                }
+                let s = h[at(nn, nn - 1)].abs() + h[at(nn - 1, nn - 2)].abs();
+                x = 0.75 * s;
+                y = x;
+                w = -0.4375 * s * s;
+            }
+            iterations += 1;
+            // Look for two consecutive small subdiagonal elements to start the bulge at m.
+            let mut m = nn - 2;
+            let (mut p, mut q, mut r);
+            loop {
+                let z = h[at(m, m)];
+                let rr = x - z;
+                let ss = y - z;
+                p = (rr * ss - w) / h[at(m + 1, m)] + h[at(m, m + 1)];
+                q = h[at(m + 1, m + 1)] - z - rr - ss;
+                r = h[at(m + 2, m + 1)];
+                let s = p.abs() + q.abs() + r.abs();
+                p /= s;
+                q /= s;
+                r /= s;
+                if m == l {
+                    break;
+                }
+                let u = h[at(m, m - 1)].abs() * (q.abs() + r.abs());
+                let v = p.abs() * (h[at(m - 1, m - 1)].abs() + z.abs() + h[at(m + 1, m + 1)].abs());
+                if u + v == v {
+                    break;
+                }
+                m -= 1;
+            }
+            for i in (m + 2)..=nn {
+                h[at(i, i - 2)] = 0.0;
+                if i != m + 2 {
+                    h[at(i, i - 3)] = 0.0;
+                }
+            }
+            // Double-shift QR step on rows l..=nn, chasing the bulge from m down.
+            let mut k = m;
+            while k < nn {
+                let mut scale = 1.0;
+                if k != m {
+                    p = h[at(k, k - 1)];
+                    q = h[at(k + 1, k - 1)];
+                    r = if k + 1 != nn { h[at(k + 2, k - 1)] } else { 0.0 };
+                    scale = p.abs() + q.abs() + r.abs();
+                    if scale != 0.0 {
+                        p /= scale;
+                        q /= scale;
+                        r /= scale;
+                    }
+                }
+                let s = (p * p + q * q + r * r).sqrt().copysign(p);
+                if s != 0.0 {
+                    if k == m {
+                        if l != m {
+                            h[at(k, k - 1)] = -h[at(k, k - 1)];
+                        }
+                    } else {
+                        h[at(k, k - 1)] = -s * scale;
+                    }
+                    p += s;
+                    let (hx, hy, hz) = (p / s, q / s, r / s);
+                    q /= p;
+                    r /= p;
+                    for j in k..=nn {
+                        let mut t = h[at(k, j)] + q * h[at(k + 1, j)];
+                        if k + 1 != nn {
+                            t += r * h[at(k + 2, j)];
+                            h[at(k + 2, j)] -= t * hz;
+                        }
+                        h[at(k + 1, j)] -= t * hy;
+                        h[at(k, j)] -= t * hx;
+                    }
+                    let row_end = nn.min(k + 3);
+                    for i in l..=row_end {
+                        let mut t = hx * h[at(i, k)] + hy * h[at(i, k + 1)];
+                        if k + 1 != nn {
+                            t += hz * h[at(i, k + 2)];
+                            h[at(i, k + 2)] -= t * r;
+                        }
+                        h[at(i, k + 1)] -= t * q;
+                        h[at(i, k)] -= t;
+                    }
+                }
+                k += 1;
+            }
+        }
+    }
+    Some(eigen)
 }
 
 // ---------------------------------------------------------------------------------------------

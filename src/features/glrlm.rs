@@ -79,8 +79,12 @@ fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], pl
     let [sz, sy, sx] = roi.shape;
     let size = [sz as isize, sy as isize, sx as isize];
     let max_run = plane / levels.values.len().max(1);
-    let inside = |p: [isize; 3]| p[0] >= 0 && p[1] >= 0 && p[2] >= 0 && p[0] < size[0] && p[1] < size[1] && p[2] < size[2];
-    let linear: Vec<isize> = offsets.iter().map(|o| (o[0] * size[1] + o[1]) * size[2] + o[2]).collect();
+    let inside =
+        |p: [isize; 3]| p[0] >= 0 && p[1] >= 0 && p[2] >= 0 && p[0] < size[0] && p[1] < size[1] && p[2] < size[2];
+    let linear: Vec<isize> = offsets
+        .iter()
+        .map(|o| (o[0] * size[1] + o[1]) * size[2] + o[2])
+        .collect();
     let index = &levels.index;
     let mut counts = vec![0u32; cells];
     let mut multi = vec![false; offsets.len()];
@@ -126,7 +130,8 @@ fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], pl
 /// True if some line along offset `o` crosses at least two ROI voxels (not necessarily
 /// consecutive): pyradiomics keeps an angle only then.
 fn line_with_two_voxels(index: &[u32], size: [isize; 3], o: &[isize; 3]) -> bool {
-    let inside = |p: [isize; 3]| p[0] >= 0 && p[1] >= 0 && p[2] >= 0 && p[0] < size[0] && p[1] < size[1] && p[2] < size[2];
+    let inside =
+        |p: [isize; 3]| p[0] >= 0 && p[1] >= 0 && p[2] >= 0 && p[0] < size[0] && p[1] < size[1] && p[2] < size[2];
     let lin = (o[0] * size[1] + o[1]) * size[2] + o[2];
     let mut v = 0isize;
     for z in 0..size[0] {
@@ -251,10 +256,18 @@ fn angle_features(p: &[f64], runs: f64, nl: usize, max_run: usize, gv: &[f64]) -
         .zip(gv)
         .map(|(&v, &g)| v / runs * ((g - gray_mean) * (g - gray_mean)))
         .sum();
-    let run_mean: f64 = pr.iter().enumerate().map(|(j, &v)| v / runs * (j as f64 + 1.0)).sum();
+    // pyradiomics deletes run lengths absent from every angle; without runs at all (one angle,
+    // Nr = NaN) that leaves empty sums, so RunVariance is 0, not NaN. Skipping zeros does both.
+    let run_mean: f64 = pr
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v != 0.0)
+        .map(|(j, &v)| v / runs * (j as f64 + 1.0))
+        .sum();
     let run_variance: f64 = pr
         .iter()
         .enumerate()
+        .filter(|(_, v)| **v != 0.0)
         .map(|(j, &v)| {
             let d = j as f64 + 1.0 - run_mean;
             v / runs * (d * d)
