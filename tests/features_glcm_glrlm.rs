@@ -530,6 +530,19 @@ fn generate_cases() -> Vec<Case> {
         msk,
         json!({"binWidth": 25}),
     );
+    // A big ROI with many levels (about 60k voxels): matrices far from the toy sizes.
+    let shape = [36, 50, 50];
+    let img = field(&mut rng, shape, 0.0, 600.0, 150.0);
+    let msk = blob(&mut rng, shape, 0.2);
+    add_case(
+        &mut cases,
+        "big".into(),
+        shape,
+        [1.5, 0.8, 0.8],
+        img,
+        msk,
+        json!({"binWidth": 20}),
+    );
     cases
 }
 
@@ -746,4 +759,40 @@ fn glcm_glrlm_match_pyradiomics() {
         stats.failures.len(),
         stats.failures.join("\n")
     );
+}
+
+/// Timing on a lesion-sized ROI (~300k voxels, ~60 gray levels); no oracle needed.
+/// Run: `cargo test --test features_glcm_glrlm timing -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn timing_large_roi() {
+    let mut rng = Rng(7);
+    let shape = [80, 115, 115];
+    let img = field(&mut rng, shape, 0.0, 600.0, 150.0);
+    let mask = blob(&mut rng, shape, 0.2);
+    let gray: Vec<u32> = img
+        .iter()
+        .zip(&mask)
+        .map(|(&v, &m)| if m { ((v + 1000.0) / 25.0) as u32 } else { 0 })
+        .collect();
+    let roi = RoiView {
+        shape,
+        spacing: [1.0; 3],
+        mask: &mask,
+        intensities: &img,
+        gray_levels: &gray,
+    };
+    let voxels = mask.iter().filter(|&&m| m).count();
+    for class in [&GrayLevelCooccurrence as &dyn FeatureClass, &GrayLevelRunLength] {
+        // Best of 5: the machine is shared.
+        let best = (0..5)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                class.compute(&roi, &ClassSettings::default()).unwrap();
+                start.elapsed()
+            })
+            .min()
+            .unwrap();
+        println!("{} on {voxels} voxels: {best:?} (best of 5)", class.name());
+    }
 }

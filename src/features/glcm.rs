@@ -100,7 +100,13 @@ impl FeatureClass for GrayLevelCooccurrence {
         let cell_count = nl
             .checked_mul(nl)
             .and_then(|c| c.checked_mul(offsets.len()))
-            .ok_or_else(|| Error::InvalidArgument(format!("glcm: {nl} gray levels are too many")))?;
+            .filter(|&c| c <= MAX_MATRIX_CELLS)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "glcm: {nl} gray levels over {} angles make too large a matrix (use a larger bin width)",
+                    offsets.len()
+                ))
+            })?;
         let counts = count_cooccurrences(roi, &levels, &offsets, cell_count);
         let matrices = angle_matrices(&counts, nl, &offsets, roi.spacing, settings);
         Ok(features_over_angles(&matrices, nl, &levels))
@@ -112,28 +118,49 @@ impl FeatureClass for GrayLevelCooccurrence {
 fn count_cooccurrences(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], cells: usize) -> Vec<u32> {
     let nl = levels.values.len();
     let plane = nl * nl;
-    let [sz, sy, sx] = roi.shape;
+    let size = [roi.shape[0] as isize, roi.shape[1] as isize, roi.shape[2] as isize];
     let linear: Vec<isize> = offsets
         .iter()
-        .map(|o| (o[0] * sy as isize + o[1]) * sx as isize + o[2])
+        .map(|o| (o[0] * size[1] + o[1]) * size[2] + o[2])
         .collect();
+    // Voxels at least `low` from the lower and `high` from the upper border have every
+    // neighbour inside the box, so they skip the per-angle bounds checks.
+    let mut low = [0isize; 3];
+    let mut high = [0isize; 3];
+    for o in offsets {
+        for axis in 0..3 {
+            low[axis] = low[axis].max(-o[axis]);
+            high[axis] = high[axis].max(o[axis]);
+        }
+    }
+    let x_interior = low[2]..size[2] - high[2];
     let mut counts = vec![0u32; cells];
     let index = &levels.index;
     let mut v = 0usize;
-    for z in 0..sz as isize {
-        for y in 0..sy as isize {
-            for x in 0..sx as isize {
+    for z in 0..size[0] {
+        for y in 0..size[1] {
+            let row_interior = z >= low[0] && z < size[0] - high[0] && y >= low[1] && y < size[1] - high[1];
+            for x in 0..size[2] {
                 let here = index[v];
                 if here != OUTSIDE {
-                    let row = here as usize * nl;
-                    for (a, (o, &lin)) in offsets.iter().zip(&linear).enumerate() {
-                        let (nz, ny, nx) = (z + o[0], y + o[1], x + o[2]);
-                        if nz < 0 || ny < 0 || nx < 0 || nz >= sz as isize || ny >= sy as isize || nx >= sx as isize {
-                            continue;
+                    let base = here as usize * nl;
+                    if row_interior && x_interior.contains(&x) {
+                        for (a, &lin) in linear.iter().enumerate() {
+                            let there = index[(v as isize + lin) as usize];
+                            if there != OUTSIDE {
+                                counts[a * plane + base + there as usize] += 1;
+                            }
                         }
-                        let there = index[(v as isize + lin) as usize];
-                        if there != OUTSIDE {
-                            counts[a * plane + row + there as usize] += 1;
+                    } else {
+                        for (a, (o, &lin)) in offsets.iter().zip(&linear).enumerate() {
+                            let (nz, ny, nx) = (z + o[0], y + o[1], x + o[2]);
+                            if nz < 0 || ny < 0 || nx < 0 || nz >= size[0] || ny >= size[1] || nx >= size[2] {
+                                continue;
+                            }
+                            let there = index[(v as isize + lin) as usize];
+                            if there != OUTSIDE {
+                                counts[a * plane + base + there as usize] += 1;
+                            }
                         }
                     }
                 }
@@ -319,9 +346,10 @@ fn angle_features(p: &[f64], nl: usize, ng: usize, gv: &[f64], s: &mut Scratch) 
             }
             autocorrelation += v * (gi * gj);
             let t = gi + gj - ux - uy;
-            prominence += v * t.powf(4.0);
-            shade += v * t.powf(3.0);
-            tendency += v * (t * t);
+            let t2 = t * t;
+            prominence += v * (t2 * t2);
+            shade += v * (t2 * t);
+            tendency += v * t2;
             let d = (gi - gj).abs();
             contrast += v * (d * d);
             sum_squares_x += v * ((gi - ux) * (gi - ux));
@@ -728,6 +756,12 @@ fn hessenberg_eigenvalues(h: &mut [f64], n: usize) -> Option<Vec<(f64, f64)>> {
 /// Marks voxels outside the ROI in [`GrayLevels::index`].
 pub(super) const OUTSIDE: u32 = u32::MAX;
 
+/// Highest discretized gray level accepted (the level lookup table is this long).
+const MAX_GRAY_LEVEL: u32 = 1 << 24;
+
+/// Largest texture matrix (cells over all angles) built before giving up with an error.
+pub(super) const MAX_MATRIX_CELLS: usize = 1 << 31;
+
 /// The gray levels present in the ROI and each voxel's position among them.
 pub(super) struct GrayLevels {
     /// Sorted gray levels present in the ROI (pyradiomics' `grayLevels`).
@@ -772,8 +806,10 @@ impl GrayLevels {
                 detail: "the ROI has no voxels".into(),
             });
         }
-        if max == OUTSIDE {
-            return Err(Error::InvalidArgument(format!("gray level {max} is out of range")));
+        if max > MAX_GRAY_LEVEL {
+            return Err(Error::InvalidArgument(format!(
+                "gray level {max} is above the supported maximum {MAX_GRAY_LEVEL} (use a larger bin width)"
+            )));
         }
         let mut lookup = vec![OUTSIDE; max as usize + 1];
         for (&g, &m) in roi.gray_levels.iter().zip(roi.mask) {
@@ -911,5 +947,81 @@ mod tests {
         assert_eq!(complex_sqrt_re(-4.0, 0.0), 0.0);
         assert!((complex_sqrt_re(3.0, 4.0) - 2.0).abs() < 1e-15);
         assert!((complex_sqrt_re(-3.0, 4.0) - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn eigenvalues_of_known_matrices() {
+        // Companion matrix of (x − 1)(x − 2)(x − 3)(x² + 1).
+        let n = 5;
+        // x⁵ − 6x⁴ + 12x³ − 12x² + 11x − 6
+        let coefficients = [-6.0, 11.0, -12.0, 12.0, -6.0];
+        let mut a = vec![0.0; n * n];
+        for i in 1..n {
+            a[i * n + i - 1] = 1.0;
+        }
+        for (i, c) in coefficients.iter().enumerate() {
+            a[i * n + n - 1] = -c;
+        }
+        let mut eig = general_eigenvalues(&mut a, n).unwrap();
+        eig.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
+        let expected = [(0.0, -1.0), (0.0, 1.0), (1.0, 0.0), (2.0, 0.0), (3.0, 0.0)];
+        for (got, want) in eig.iter().zip(expected) {
+            assert!(
+                (got.0 - want.0).abs() < 1e-9 && (got.1 - want.1).abs() < 1e-9,
+                "{eig:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_views_are_errors_not_panics() {
+        let settings = ClassSettings::default();
+        let mask = [true; 8];
+        let gray = [1u32; 8];
+        let view = |shape, mask: &'static [bool], gray: &'static [u32]| RoiView {
+            shape,
+            spacing: [1.0; 3],
+            mask,
+            intensities: &[],
+            gray_levels: gray,
+        };
+        // Length mismatch, empty ROI, level 0 inside the ROI, single voxel (no angle).
+        assert!(
+            GrayLevelCooccurrence
+                .compute(&view([2, 2, 3], &[true; 8], &[1; 8]), &settings)
+                .is_err()
+        );
+        assert!(
+            GrayLevelCooccurrence
+                .compute(&view([2, 2, 2], &[false; 8], &[1; 8]), &settings)
+                .is_err()
+        );
+        assert!(
+            GrayLevelCooccurrence
+                .compute(&view([2, 2, 2], &[true; 8], &[0; 8]), &settings)
+                .is_err()
+        );
+        assert!(
+            GrayLevelCooccurrence
+                .compute(&view([1, 1, 1], &[true], &[3]), &settings)
+                .is_err()
+        );
+        let bad_distances = ClassSettings {
+            distances: vec![],
+            ..ClassSettings::default()
+        };
+        let roi = RoiView {
+            shape: [2, 2, 2],
+            spacing: [1.0; 3],
+            mask: &mask,
+            intensities: &[0.0; 8],
+            gray_levels: &gray,
+        };
+        assert!(GrayLevelCooccurrence.compute(&roi, &bad_distances).is_err());
+        // A flat 2×2×2 ROI: defined values, MCC = 1 with one gray level.
+        let values = GrayLevelCooccurrence.compute(&roi, &settings).unwrap();
+        assert_eq!(values[MCC], 1.0);
+        assert_eq!(values[JOINT_ENERGY], 1.0);
+        assert!(values[DISSIMILARITY].is_nan());
     }
 }

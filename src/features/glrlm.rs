@@ -5,7 +5,7 @@
 //! predecessor along the angle is outside the box, outside the ROI or of another level) and
 //! walks the run forward. Features are computed per angle and averaged with `nanmean`.
 
-use super::glcm::{GrayLevels, OUTSIDE, nanmean, numpy_sum, texture_angles};
+use super::glcm::{GrayLevels, MAX_MATRIX_CELLS, OUTSIDE, nanmean, numpy_sum, texture_angles};
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, WeightingNorm, def};
 use crate::error::{Error, Result};
 
@@ -54,7 +54,12 @@ impl FeatureClass for GrayLevelRunLength {
             .ok_or_else(|| Error::InvalidArgument(format!("glrlm: {nl} gray levels are too many")))?;
         let cells = plane
             .checked_mul(offsets.len())
-            .ok_or_else(|| Error::InvalidArgument(format!("glrlm: {nl} gray levels are too many")))?;
+            .filter(|&c| c <= MAX_MATRIX_CELLS)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "glrlm: {nl} gray levels × run lengths up to {max_run} make too large a matrix"
+                ))
+            })?;
         let counts = count_runs(roi, &levels, &offsets, plane, cells);
         let matrices = angle_matrices(&counts, plane, &offsets, roi.spacing, settings.weighting_norm);
         let gv: Vec<f64> = levels.values.iter().map(|&g| f64::from(g)).collect();
@@ -74,13 +79,11 @@ impl FeatureClass for GrayLevelRunLength {
 }
 
 /// `P[a][level][length − 1]`: runs per angle, level index and run length. An angle along which no
-/// line holds more than one ROI voxel is zeroed, as pyradiomics does.
+/// line holds more than one ROI voxel is zeroed, as pyradiomics does. Offsets are unit steps
+/// (GLRLM always uses distance 1).
 fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], plane: usize, cells: usize) -> Vec<u32> {
-    let [sz, sy, sx] = roi.shape;
-    let size = [sz as isize, sy as isize, sx as isize];
+    let size = [roi.shape[0] as isize, roi.shape[1] as isize, roi.shape[2] as isize];
     let max_run = plane / levels.values.len().max(1);
-    let inside =
-        |p: [isize; 3]| p[0] >= 0 && p[1] >= 0 && p[2] >= 0 && p[0] < size[0] && p[1] < size[1] && p[2] < size[2];
     let linear: Vec<isize> = offsets
         .iter()
         .map(|o| (o[0] * size[1] + o[1]) * size[2] + o[2])
@@ -88,24 +91,48 @@ fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], pl
     let index = &levels.index;
     let mut counts = vec![0u32; cells];
     let mut multi = vec![false; offsets.len()];
+    // Voxels whose predecessor along every angle is inside the box skip the bounds checks.
+    let mut low = [0isize; 3];
+    let mut high = [0isize; 3];
+    for o in offsets {
+        for axis in 0..3 {
+            low[axis] = low[axis].max(o[axis]);
+            high[axis] = high[axis].max(-o[axis]);
+        }
+    }
+    let x_interior = low[2]..size[2] - high[2];
     let mut v = 0usize;
     for z in 0..size[0] {
         for y in 0..size[1] {
+            let row_interior = z >= low[0] && z < size[0] - high[0] && y >= low[1] && y < size[1] - high[1];
             for x in 0..size[2] {
                 let level = index[v];
                 if level != OUTSIDE {
+                    let c = [z, y, x];
+                    let interior = row_interior && x_interior.contains(&x);
                     for (a, (o, &lin)) in offsets.iter().zip(&linear).enumerate() {
-                        let before = [z - o[0], y - o[1], x - o[2]];
-                        if inside(before) && index[(v as isize - lin) as usize] == level {
+                        let before_inside =
+                            interior || (0..3).all(|axis| (0..size[axis]).contains(&(c[axis] - o[axis])));
+                        if before_inside && index[(v as isize - lin) as usize] == level {
                             continue; // not the first voxel of its run
                         }
+                        // Steps left inside the box along the angle.
+                        let mut ahead = isize::MAX;
+                        for axis in 0..3 {
+                            match o[axis].signum() {
+                                1 => ahead = ahead.min(size[axis] - 1 - c[axis]),
+                                -1 => ahead = ahead.min(c[axis]),
+                                _ => {}
+                            }
+                        }
                         let mut length = 1usize;
-                        let mut at = [z + o[0], y + o[1], x + o[2]];
-                        let mut w = v as isize + lin;
-                        while inside(at) && index[w as usize] == level {
-                            length += 1;
-                            at = [at[0] + o[0], at[1] + o[1], at[2] + o[2]];
+                        let mut w = v as isize;
+                        for _ in 0..ahead {
                             w += lin;
+                            if index[w as usize] != level {
+                                break;
+                            }
+                            length += 1;
                         }
                         if length > 1 {
                             multi[a] = true;
