@@ -1,20 +1,1027 @@
-//! GrayLevelCooccurrence (glcm): placeholder until implemented.
+//! Gray Level Co-occurrence Matrix features (pyradiomics `glcm`).
+//!
+//! One pass over the ROI counts co-occurrences for every angle into flat `u32` matrices indexed
+//! by the *present* gray levels (absent levels are dropped, as pyradiomics does). Each angle's
+//! matrix is then made symmetric, optionally merged by distance weighting, normalised, and the
+//! features are computed per angle and averaged with `nanmean`.
+//!
+//! The helpers at the end (gray-level compaction, numpy-like sums, angle weights) are shared with
+//! `glrlm.rs`.
 
-use super::{ClassSettings, FeatureClass, FeatureDef, RoiView};
+use nalgebra::DMatrix;
+use nalgebra::linalg::Hessenberg;
+
+use super::neighbourhood::angles;
+use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, WeightingNorm, def, deprecated};
 use crate::error::{Error, Result};
 
 /// pyradiomics' `glcm` feature class.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GrayLevelCooccurrence;
 
+/// Every glcm feature in pyradiomics' order (ASCII order of the method names).
+const FEATURES: [FeatureDef; 28] = [
+    def("Autocorrelation"),
+    def("ClusterProminence"),
+    def("ClusterShade"),
+    def("ClusterTendency"),
+    def("Contrast"),
+    def("Correlation"),
+    def("DifferenceAverage"),
+    def("DifferenceEntropy"),
+    def("DifferenceVariance"),
+    deprecated("Dissimilarity"),
+    deprecated("Homogeneity1"),
+    deprecated("Homogeneity2"),
+    def("Id"),
+    def("Idm"),
+    def("Idmn"),
+    def("Idn"),
+    def("Imc1"),
+    def("Imc2"),
+    def("InverseVariance"),
+    def("JointAverage"),
+    def("JointEnergy"),
+    def("JointEntropy"),
+    def("MCC"),
+    def("MaximumProbability"),
+    def("SumAverage"),
+    def("SumEntropy"),
+    def("SumSquares"),
+    deprecated("SumVariance"),
+];
+
+// Positions in FEATURES.
+const AUTOCORRELATION: usize = 0;
+const CLUSTER_PROMINENCE: usize = 1;
+const CLUSTER_SHADE: usize = 2;
+const CLUSTER_TENDENCY: usize = 3;
+const CONTRAST: usize = 4;
+const CORRELATION: usize = 5;
+const DIFFERENCE_AVERAGE: usize = 6;
+const DIFFERENCE_ENTROPY: usize = 7;
+const DIFFERENCE_VARIANCE: usize = 8;
+const DISSIMILARITY: usize = 9;
+const HOMOGENEITY1: usize = 10;
+const HOMOGENEITY2: usize = 11;
+const ID: usize = 12;
+const IDM: usize = 13;
+const IDMN: usize = 14;
+const IDN: usize = 15;
+const IMC1: usize = 16;
+const IMC2: usize = 17;
+const INVERSE_VARIANCE: usize = 18;
+const JOINT_AVERAGE: usize = 19;
+const JOINT_ENERGY: usize = 20;
+const JOINT_ENTROPY: usize = 21;
+const MCC: usize = 22;
+const MAXIMUM_PROBABILITY: usize = 23;
+const SUM_AVERAGE: usize = 24;
+const SUM_ENTROPY: usize = 25;
+const SUM_SQUARES: usize = 26;
+const SUM_VARIANCE: usize = 27;
+const N_FEATURES: usize = FEATURES.len();
+
 impl FeatureClass for GrayLevelCooccurrence {
     fn name(&self) -> &'static str {
         "glcm"
     }
+
     fn features(&self) -> &'static [FeatureDef] {
-        &[]
+        &FEATURES
     }
-    fn compute(&self, _roi: &RoiView<'_>, _settings: &ClassSettings) -> Result<Vec<f64>> {
-        Err(Error::InvalidArgument("glcm not implemented yet".into()))
+
+    /// Deprecated features (Dissimilarity, Homogeneity1/2, SumVariance) are NaN: pyradiomics
+    /// raises a DeprecationWarning for them and reports no value.
+    fn compute(&self, roi: &RoiView<'_>, settings: &ClassSettings) -> Result<Vec<f64>> {
+        let levels = GrayLevels::new(roi)?;
+        let offsets = texture_angles(roi, &settings.distances, settings)?;
+        let nl = levels.values.len();
+        let cell_count = nl
+            .checked_mul(nl)
+            .and_then(|c| c.checked_mul(offsets.len()))
+            .filter(|&c| c <= MAX_MATRIX_CELLS)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "glcm: {nl} gray levels over {} angles make too large a matrix (use a larger bin width)",
+                    offsets.len()
+                ))
+            })?;
+        let counts = count_cooccurrences(roi, &levels, &offsets, cell_count);
+        let matrices = angle_matrices(&counts, nl, &offsets, roi.spacing, settings);
+        Ok(features_over_angles(&matrices, nl, &levels))
+    }
+}
+
+/// Count `P[a][i][j]`: voxel of level index `i` whose neighbour at offset `a` has level index `j`,
+/// both in the ROI. One pass over the voxels, all angles per voxel.
+fn count_cooccurrences(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], cells: usize) -> Vec<u32> {
+    let nl = levels.values.len();
+    let plane = nl * nl;
+    let size = [roi.shape[0] as isize, roi.shape[1] as isize, roi.shape[2] as isize];
+    let linear: Vec<isize> = offsets
+        .iter()
+        .map(|o| (o[0] * size[1] + o[1]) * size[2] + o[2])
+        .collect();
+    // Voxels at least `low` from the lower and `high` from the upper border have every
+    // neighbour inside the box, so they skip the per-angle bounds checks.
+    let mut low = [0isize; 3];
+    let mut high = [0isize; 3];
+    for o in offsets {
+        for axis in 0..3 {
+            low[axis] = low[axis].max(-o[axis]);
+            high[axis] = high[axis].max(o[axis]);
+        }
+    }
+    let x_interior = low[2]..size[2] - high[2];
+    let mut counts = vec![0u32; cells];
+    let index = &levels.index;
+    let mut v = 0usize;
+    for z in 0..size[0] {
+        for y in 0..size[1] {
+            let row_interior = z >= low[0] && z < size[0] - high[0] && y >= low[1] && y < size[1] - high[1];
+            for x in 0..size[2] {
+                let here = index[v];
+                if here != OUTSIDE {
+                    let base = here as usize * nl;
+                    if row_interior && x_interior.contains(&x) {
+                        for (a, &lin) in linear.iter().enumerate() {
+                            let there = index[(v as isize + lin) as usize];
+                            if there != OUTSIDE {
+                                counts[a * plane + base + there as usize] += 1;
+                            }
+                        }
+                    } else {
+                        for (a, (o, &lin)) in offsets.iter().zip(&linear).enumerate() {
+                            let (nz, ny, nx) = (z + o[0], y + o[1], x + o[2]);
+                            if nz < 0 || ny < 0 || nx < 0 || nz >= size[0] || ny >= size[1] || nx >= size[2] {
+                                continue;
+                            }
+                            let there = index[(v as isize + lin) as usize];
+                            if there != OUTSIDE {
+                                counts[a * plane + base + there as usize] += 1;
+                            }
+                        }
+                    }
+                }
+                v += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// The matrices features are computed on: per angle (or one weighted sum), symmetric if asked,
+/// empty angles removed, each normalised to sum 1 (NaN if it sums to 0).
+fn angle_matrices(
+    counts: &[u32],
+    nl: usize,
+    offsets: &[[isize; 3]],
+    spacing: [f64; 3],
+    settings: &ClassSettings,
+) -> Vec<Vec<f64>> {
+    let plane = nl * nl;
+    let mut matrices: Vec<Vec<f64>> = counts
+        .chunks_exact(plane.max(1))
+        .take(offsets.len())
+        .map(|c| {
+            let mut p: Vec<f64> = c.iter().map(|&n| f64::from(n)).collect();
+            if settings.symmetrical_glcm {
+                for i in 0..nl {
+                    for j in 0..nl {
+                        p[i * nl + j] = f64::from(c[i * nl + j]) + f64::from(c[j * nl + i]);
+                    }
+                }
+            }
+            p
+        })
+        .collect();
+    if let Some(norm) = settings.weighting_norm {
+        let weights: Vec<f64> = offsets.iter().map(|o| glcm_weight(norm, o, spacing)).collect();
+        let mut merged = vec![0.0; plane];
+        let mut terms = vec![0.0; matrices.len()];
+        for (cell, out) in merged.iter_mut().enumerate() {
+            for ((t, m), w) in terms.iter_mut().zip(&matrices).zip(&weights) {
+                *t = m[cell] * w;
+            }
+            *out = numpy_sum(&terms);
+        }
+        matrices = vec![merged];
+    }
+    let sums: Vec<f64> = matrices.iter().map(|m| m.iter().sum()).collect();
+    if matrices.len() > 1 {
+        let mut kept = Vec::with_capacity(matrices.len());
+        for (m, &s) in matrices.into_iter().zip(&sums) {
+            if s != 0.0 {
+                kept.push((m, s));
+            }
+        }
+        return kept.into_iter().map(|(m, s)| normalised(m, s)).collect();
+    }
+    matrices.into_iter().zip(sums).map(|(m, s)| normalised(m, s)).collect()
+}
+
+fn normalised(mut m: Vec<f64>, sum: f64) -> Vec<f64> {
+    let sum = if sum == 0.0 { f64::NAN } else { sum };
+    m.iter_mut().for_each(|v| *v /= sum);
+    m
+}
+
+/// pyradiomics' GLCM distance weight exp(−‖a·spacing‖²) for one angle.
+fn glcm_weight(norm: WeightingNorm, offset: &[isize; 3], spacing: [f64; 3]) -> f64 {
+    let d = [
+        offset[0].unsigned_abs() as f64 * spacing[0],
+        offset[1].unsigned_abs() as f64 * spacing[1],
+        offset[2].unsigned_abs() as f64 * spacing[2],
+    ];
+    match norm {
+        WeightingNorm::Infinity => {
+            let m = d[0].max(d[1]).max(d[2]);
+            (-(m * m)).exp()
+        }
+        WeightingNorm::Euclidean => (-(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])).exp(),
+        WeightingNorm::Manhattan => {
+            let s = d[0] + d[1] + d[2];
+            (-(s * s)).exp()
+        }
+        WeightingNorm::NoWeighting => 1.0,
+    }
+}
+
+/// Per-angle features, then nanmean over angles (plain mean for JointAverage, complex-aware
+/// handling for MCC), as pyradiomics does.
+fn features_over_angles(matrices: &[Vec<f64>], nl: usize, levels: &GrayLevels) -> Vec<f64> {
+    let ng = levels.max as usize;
+    let gv: Vec<f64> = levels.values.iter().map(|&g| f64::from(g)).collect();
+    let mut scratch = Scratch::new(nl, ng);
+    let mut per_angle: Vec<[f64; N_FEATURES]> = Vec::with_capacity(matrices.len());
+    let mut mcc_eigen: Vec<Option<EigenSummary>> = Vec::with_capacity(matrices.len());
+    for p in matrices {
+        per_angle.push(angle_features(p, nl, ng, &gv, &mut scratch));
+        mcc_eigen.push(second_largest_eigenvalue(p, nl, &mut scratch));
+    }
+    let mut out = vec![f64::NAN; N_FEATURES];
+    let mut column = Vec::with_capacity(per_angle.len());
+    for (f, value) in out.iter_mut().enumerate() {
+        column.clear();
+        column.extend(per_angle.iter().map(|a| a[f]));
+        *value = match f {
+            DISSIMILARITY | HOMOGENEITY1 | HOMOGENEITY2 | SUM_VARIANCE => f64::NAN,
+            // `ux.mean()`: NaN angles are not skipped.
+            JOINT_AVERAGE => mean(&column),
+            MCC => mcc(&mcc_eigen, nl),
+            _ => nanmean(&column),
+        };
+    }
+    out
+}
+
+/// Work buffers reused across angles.
+struct Scratch {
+    px: Vec<f64>,
+    py: Vec<f64>,
+    sum_diag: Vec<f64>,
+    diff_diag: Vec<f64>,
+    q: Vec<f64>,
+    denominators: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(nl: usize, ng: usize) -> Self {
+        Scratch {
+            px: vec![0.0; nl],
+            py: vec![0.0; nl],
+            sum_diag: vec![0.0; (2 * ng).saturating_sub(1)],
+            diff_diag: vec![0.0; ng],
+            q: Vec::new(),
+            denominators: Vec::new(),
+        }
+    }
+}
+
+/// All features but MCC for one normalised matrix `p` (nl × nl, row = reference level).
+/// Every sum runs in row-major order like numpy's reduction over the (i, j) axes.
+fn angle_features(p: &[f64], nl: usize, ng: usize, gv: &[f64], s: &mut Scratch) -> [f64; N_FEATURES] {
+    let mut out = [f64::NAN; N_FEATURES];
+    let (px, py) = (&mut s.px, &mut s.py);
+    px.iter_mut().for_each(|v| *v = 0.0);
+    py.iter_mut().for_each(|v| *v = 0.0);
+    let (mut ux, mut uy) = (0.0, 0.0);
+    for i in 0..nl {
+        let row = &p[i * nl..(i + 1) * nl];
+        for (j, &v) in row.iter().enumerate() {
+            px[i] += v;
+            py[j] += v;
+            ux += gv[i] * v;
+            uy += gv[j] * v;
+        }
+    }
+    let sum_diag = &mut s.sum_diag;
+    let diff_diag = &mut s.diff_diag;
+    sum_diag.iter_mut().for_each(|v| *v = 0.0);
+    diff_diag.iter_mut().for_each(|v| *v = 0.0);
+    let (mut autocorrelation, mut prominence, mut shade, mut tendency, mut contrast) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut sum_squares_x, mut sum_squares_y, mut covariance) = (0.0, 0.0, 0.0);
+    let (mut energy, mut hxy, mut hxy1, mut hxy2) = (0.0, 0.0, 0.0, 0.0);
+    let mut maximum = f64::NEG_INFINITY;
+    let mut any_nan = false;
+    for i in 0..nl {
+        let gi = gv[i];
+        let row = &p[i * nl..(i + 1) * nl];
+        for (j, &v) in row.iter().enumerate() {
+            let gj = gv[j];
+            let pxy = px[i] * py[j];
+            if pxy != 0.0 {
+                hxy2 += pxy * (pxy + EPS).log2();
+            }
+            if v.is_nan() {
+                any_nan = true;
+            }
+            if v > maximum {
+                maximum = v;
+            }
+            // Zero cells add only ±0 to every remaining sum.
+            if v == 0.0 {
+                continue;
+            }
+            autocorrelation += v * (gi * gj);
+            let t = gi + gj - ux - uy;
+            let t2 = t * t;
+            prominence += v * (t2 * t2);
+            shade += v * (t2 * t);
+            tendency += v * t2;
+            let d = (gi - gj).abs();
+            contrast += v * (d * d);
+            sum_squares_x += v * ((gi - ux) * (gi - ux));
+            sum_squares_y += v * ((gj - uy) * (gj - uy));
+            covariance += v * (gi - ux) * (gj - uy);
+            energy += v * v;
+            hxy += v * (v + EPS).log2();
+            hxy1 += v * (pxy + EPS).log2();
+            // Gray levels are ≥ 1 and ≤ ng, so both indices are in range.
+            sum_diag[levels_index(gi + gj - 2.0)] += v;
+            diff_diag[levels_index(d)] += v;
+        }
+    }
+    if any_nan {
+        // A matrix that summed to 0 became all NaN: every feature is NaN.
+        return out;
+    }
+    let hxy = -hxy;
+    let hxy1 = -hxy1;
+    let hxy2 = -hxy2;
+    let hx = -px
+        .iter()
+        .filter(|&&v| v != 0.0)
+        .map(|&v| v * (v + EPS).log2())
+        .sum::<f64>();
+    let hy = -py
+        .iter()
+        .filter(|&&v| v != 0.0)
+        .map(|&v| v * (v + EPS).log2())
+        .sum::<f64>();
+
+    out[AUTOCORRELATION] = autocorrelation;
+    out[CLUSTER_PROMINENCE] = prominence;
+    out[CLUSTER_SHADE] = shade;
+    out[CLUSTER_TENDENCY] = tendency;
+    out[CONTRAST] = contrast;
+    let sigma_product = sum_squares_x.sqrt() * sum_squares_y.sqrt();
+    out[CORRELATION] = if sigma_product == 0.0 {
+        1.0
+    } else {
+        covariance / (sigma_product + EPS)
+    };
+
+    let ngf = ng as f64;
+    let (mut average, mut entropy) = (0.0, 0.0);
+    let (mut id, mut idn, mut idm, mut idmn, mut inverse_variance) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (k, &v) in diff_diag.iter().enumerate() {
+        let k = k as f64;
+        average += k * v;
+        if v != 0.0 {
+            entropy += v * (v + EPS).log2();
+        }
+        id += v / (1.0 + k);
+        idn += v / (1.0 + k / ngf);
+        idm += v / (1.0 + k * k);
+        idmn += v / (1.0 + (k * k) / (ngf * ngf));
+        if k >= 1.0 {
+            inverse_variance += v / (k * k);
+        }
+    }
+    let variance: f64 = diff_diag
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| v * ((k as f64 - average) * (k as f64 - average)))
+        .sum();
+    out[DIFFERENCE_AVERAGE] = average;
+    out[DIFFERENCE_ENTROPY] = -entropy;
+    out[DIFFERENCE_VARIANCE] = variance;
+    out[ID] = id;
+    out[IDM] = idm;
+    out[IDMN] = idmn;
+    out[IDN] = idn;
+    out[INVERSE_VARIANCE] = inverse_variance;
+
+    let divisor = hx.max(hy);
+    out[IMC1] = if divisor == 0.0 { 0.0 } else { (hxy - hxy1) / divisor };
+    // pyradiomics: (1 − e^(−2(HXY2 − HXY)))^0.5 with numpy.e ** x, i.e. pow (not exp).
+    out[IMC2] = if hxy2 == hxy {
+        0.0
+    } else {
+        (1.0 - std::f64::consts::E.powf(-2.0 * (hxy2 - hxy))).sqrt()
+    };
+    out[JOINT_AVERAGE] = ux;
+    out[JOINT_ENERGY] = energy;
+    out[JOINT_ENTROPY] = hxy;
+    out[MAXIMUM_PROBABILITY] = maximum;
+
+    let (mut sum_average, mut sum_entropy) = (0.0, 0.0);
+    for (k, &v) in sum_diag.iter().enumerate() {
+        sum_average += (k as f64 + 2.0) * v;
+        if v != 0.0 {
+            sum_entropy += v * (v + EPS).log2();
+        }
+    }
+    out[SUM_AVERAGE] = sum_average;
+    out[SUM_ENTROPY] = -sum_entropy;
+    out[SUM_SQUARES] = sum_squares_x;
+    out
+}
+
+/// A non-negative integral f64 (a gray-level sum or difference) as an index.
+#[inline]
+fn levels_index(v: f64) -> usize {
+    v as usize
+}
+
+/// The second largest eigenvalue of one angle's MCC matrix, and whether any eigenvalue of it is
+/// complex (numpy returns real eigenvalues only if all of the stack are real).
+#[derive(Debug, Clone, Copy)]
+struct EigenSummary {
+    second: (f64, f64),
+    complex: bool,
+}
+
+/// Q[a,b] = Σ_k p[a,k]·p[b,k] / (px[a]·py[k] + ε); its general eigenvalues sorted as numpy sorts
+/// complex numbers (real part, then imaginary part). `None` when numpy would raise (non-finite
+/// matrix, no convergence), which makes MCC NaN.
+fn second_largest_eigenvalue(p: &[f64], nl: usize, s: &mut Scratch) -> Option<EigenSummary> {
+    if p.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    if nl < 2 {
+        return Some(EigenSummary {
+            second: (f64::NAN, 0.0),
+            complex: false,
+        });
+    }
+    let (px, py) = (&s.px, &s.py);
+    // px and py still hold this angle's marginals (angle_features ran on the same matrix).
+    s.denominators.clear();
+    for &pa in px.iter() {
+        s.denominators.extend(py.iter().map(|&pk| pa * pk + EPS));
+    }
+    s.q.clear();
+    s.q.resize(nl * nl, 0.0);
+    for a in 0..nl {
+        let q_row = &mut s.q[a * nl..(a + 1) * nl];
+        for k in 0..nl {
+            let pak = p[a * nl + k];
+            if pak == 0.0 {
+                continue; // adds exact zeros only
+            }
+            let den = s.denominators[a * nl + k];
+            for (b, q) in q_row.iter_mut().enumerate() {
+                *q += pak * p[b * nl + k] / den;
+            }
+        }
+    }
+    let mut values = general_eigenvalues(&mut s.q, nl)?;
+    let complex = values.iter().any(|v| v.1 != 0.0);
+    values.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
+    let second = values[values.len() - 2];
+    Some(EigenSummary { second, complex })
+}
+
+/// MCC over angles: sqrt of the second largest eigenvalue, nanmean, real part.
+fn mcc(eigen: &[Option<EigenSummary>], nl: usize) -> f64 {
+    if eigen.iter().any(Option::is_none) {
+        return f64::NAN; // numpy.linalg.eigvals raised
+    }
+    if nl < 2 {
+        return 1.0;
+    }
+    let complex = eigen.iter().flatten().any(|e| e.complex);
+    let values: Vec<f64> = eigen
+        .iter()
+        .flatten()
+        .map(|e| {
+            if complex {
+                complex_sqrt_re(e.second.0, e.second.1)
+            } else {
+                e.second.0.sqrt() // NaN for a negative eigenvalue, skipped by nanmean
+            }
+        })
+        .collect();
+    nanmean(&values)
+}
+
+/// Real part of the principal square root of re + i·im.
+fn complex_sqrt_re(re: f64, im: f64) -> f64 {
+    let modulus = re.hypot(im);
+    if re >= 0.0 {
+        ((modulus + re) / 2.0).sqrt()
+    } else {
+        let t = ((modulus - re) / 2.0).sqrt();
+        if t == 0.0 { 0.0 } else { im.abs() / (2.0 * t) }
+    }
+}
+
+/// Eigenvalues `(re, im)` of a general real `n × n` matrix (row-major, overwritten), as LAPACK's
+/// `dgeev` (numpy.linalg.eigvals) finds them: exact power-of-two balancing, Householder reduction
+/// to Hessenberg form, then the Francis double-shift QR iteration with exceptional shifts.
+/// `None` if the iteration does not converge (numpy raises then).
+fn general_eigenvalues(a: &mut [f64], n: usize) -> Option<Vec<(f64, f64)>> {
+    balance(a, n);
+    let hessenberg = Hessenberg::new(DMatrix::from_row_slice(n, n, a)).unpack_h();
+    for i in 0..n {
+        for j in 0..n {
+            a[i * n + j] = hessenberg[(i, j)];
+        }
+    }
+    hessenberg_eigenvalues(a, n)
+}
+
+/// Scale rows and columns by powers of two (exact) until their off-diagonal norms are similar,
+/// which improves the accuracy of the eigenvalues without changing them.
+fn balance(a: &mut [f64], n: usize) {
+    const RADIX: f64 = 2.0;
+    let mut done = false;
+    let mut rounds = 0;
+    while !done && rounds < 100 {
+        done = true;
+        rounds += 1;
+        for i in 0..n {
+            let (mut c, mut r) = (0.0, 0.0);
+            for j in 0..n {
+                if j != i {
+                    c += a[j * n + i].abs();
+                    r += a[i * n + j].abs();
+                }
+            }
+            if c == 0.0 || r == 0.0 {
+                continue;
+            }
+            let total = c + r;
+            let (mut f, mut cc) = (1.0, c);
+            while cc < r / RADIX {
+                f *= RADIX;
+                cc *= RADIX * RADIX;
+            }
+            while cc > r * RADIX {
+                f /= RADIX;
+                cc /= RADIX * RADIX;
+            }
+            if (c * f + r / f) < 0.95 * total {
+                done = false;
+                for j in 0..n {
+                    a[i * n + j] /= f;
+                    a[j * n + i] *= f;
+                }
+            }
+        }
+    }
+}
+
+/// Eigenvalues of an upper Hessenberg matrix by the Francis double-shift QR iteration.
+fn hessenberg_eigenvalues(h: &mut [f64], n: usize) -> Option<Vec<(f64, f64)>> {
+    let at = |i: usize, j: usize| i * n + j;
+    let mut eigen = vec![(0.0, 0.0); n];
+    let mut norm = 0.0;
+    for i in 0..n {
+        for j in i.saturating_sub(1)..n {
+            norm += h[at(i, j)].abs();
+        }
+    }
+    let mut shift_total = 0.0;
+    let mut last = n; // active block is rows/columns ..last (exclusive)
+    while last > 0 {
+        let nn = last - 1;
+        let mut iterations = 0;
+        loop {
+            // Find the lowest l such that h[l][l−1] is negligible (deflation point).
+            let mut l = nn;
+            while l >= 1 {
+                let mut s = h[at(l - 1, l - 1)].abs() + h[at(l, l)].abs();
+                if s == 0.0 {
+                    s = norm;
+                }
+                if h[at(l, l - 1)].abs() + s == s {
+                    h[at(l, l - 1)] = 0.0;
+                    break;
+                }
+                l -= 1;
+            }
+            let mut x = h[at(nn, nn)];
+            if l == nn {
+                eigen[nn] = (x + shift_total, 0.0);
+                last -= 1;
+                break;
+            }
+            let mut y = h[at(nn - 1, nn - 1)];
+            let mut w = h[at(nn, nn - 1)] * h[at(nn - 1, nn)];
+            if l + 1 == nn {
+                // A 2 × 2 block: two real roots or a complex pair.
+                let p = 0.5 * (y - x);
+                let q = p * p + w;
+                let z = q.abs().sqrt();
+                x += shift_total;
+                if q >= 0.0 {
+                    let z = p + z.copysign(p);
+                    let second = if z != 0.0 { x - w / z } else { x + z };
+                    eigen[nn - 1] = (x + z, 0.0);
+                    eigen[nn] = (second, 0.0);
+                } else {
+                    eigen[nn - 1] = (x + p, -z);
+                    eigen[nn] = (x + p, z);
+                }
+                last -= 2;
+                break;
+            }
+            if iterations >= 100 {
+                return None;
+            }
+            if iterations > 0 && iterations % 10 == 0 {
+                // Exceptional shift to break cycles.
+                shift_total += x;
+                for i in 0..=nn {
+                    h[at(i, i)] -= x;
+                }
+                let s = h[at(nn, nn - 1)].abs() + h[at(nn - 1, nn - 2)].abs();
+                x = 0.75 * s;
+                y = x;
+                w = -0.4375 * s * s;
+            }
+            iterations += 1;
+            // Look for two consecutive small subdiagonal elements to start the bulge at m.
+            let mut m = nn - 2;
+            let (mut p, mut q, mut r);
+            loop {
+                let z = h[at(m, m)];
+                let rr = x - z;
+                let ss = y - z;
+                p = (rr * ss - w) / h[at(m + 1, m)] + h[at(m, m + 1)];
+                q = h[at(m + 1, m + 1)] - z - rr - ss;
+                r = h[at(m + 2, m + 1)];
+                let s = p.abs() + q.abs() + r.abs();
+                p /= s;
+                q /= s;
+                r /= s;
+                if m == l {
+                    break;
+                }
+                let u = h[at(m, m - 1)].abs() * (q.abs() + r.abs());
+                let v = p.abs() * (h[at(m - 1, m - 1)].abs() + z.abs() + h[at(m + 1, m + 1)].abs());
+                if u + v == v {
+                    break;
+                }
+                m -= 1;
+            }
+            for i in (m + 2)..=nn {
+                h[at(i, i - 2)] = 0.0;
+                if i != m + 2 {
+                    h[at(i, i - 3)] = 0.0;
+                }
+            }
+            // Double-shift QR step on rows l..=nn, chasing the bulge from m down.
+            let mut k = m;
+            while k < nn {
+                let mut scale = 1.0;
+                if k != m {
+                    p = h[at(k, k - 1)];
+                    q = h[at(k + 1, k - 1)];
+                    r = if k + 1 != nn { h[at(k + 2, k - 1)] } else { 0.0 };
+                    scale = p.abs() + q.abs() + r.abs();
+                    if scale != 0.0 {
+                        p /= scale;
+                        q /= scale;
+                        r /= scale;
+                    }
+                }
+                let s = (p * p + q * q + r * r).sqrt().copysign(p);
+                if s != 0.0 {
+                    if k == m {
+                        if l != m {
+                            h[at(k, k - 1)] = -h[at(k, k - 1)];
+                        }
+                    } else {
+                        h[at(k, k - 1)] = -s * scale;
+                    }
+                    p += s;
+                    let (hx, hy, hz) = (p / s, q / s, r / s);
+                    q /= p;
+                    r /= p;
+                    for j in k..=nn {
+                        let mut t = h[at(k, j)] + q * h[at(k + 1, j)];
+                        if k + 1 != nn {
+                            t += r * h[at(k + 2, j)];
+                            h[at(k + 2, j)] -= t * hz;
+                        }
+                        h[at(k + 1, j)] -= t * hy;
+                        h[at(k, j)] -= t * hx;
+                    }
+                    let row_end = nn.min(k + 3);
+                    for i in l..=row_end {
+                        let mut t = hx * h[at(i, k)] + hy * h[at(i, k + 1)];
+                        if k + 1 != nn {
+                            t += hz * h[at(i, k + 2)];
+                            h[at(i, k + 2)] -= t * r;
+                        }
+                        h[at(i, k + 1)] -= t * q;
+                        h[at(i, k)] -= t;
+                    }
+                }
+                k += 1;
+            }
+        }
+    }
+    Some(eigen)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared with glrlm.rs.
+
+/// Marks voxels outside the ROI in [`GrayLevels::index`].
+pub(super) const OUTSIDE: u32 = u32::MAX;
+
+/// Highest discretized gray level accepted (the level lookup table is this long).
+const MAX_GRAY_LEVEL: u32 = 1 << 24;
+
+/// Largest texture matrix (cells over all angles) built before giving up with an error.
+pub(super) const MAX_MATRIX_CELLS: usize = 1 << 31;
+
+/// The gray levels present in the ROI and each voxel's position among them.
+pub(super) struct GrayLevels {
+    /// Sorted gray levels present in the ROI (pyradiomics' `grayLevels`).
+    pub values: Vec<u32>,
+    /// Highest gray level (pyradiomics' `Ng`).
+    pub max: u32,
+    /// Per voxel of the cropped array: index into `values`, or [`OUTSIDE`].
+    pub index: Vec<u32>,
+}
+
+impl GrayLevels {
+    /// Validate the view and map its gray levels to compact indices.
+    pub fn new(roi: &RoiView<'_>) -> Result<Self> {
+        let n = roi.shape[0]
+            .checked_mul(roi.shape[1])
+            .and_then(|v| v.checked_mul(roi.shape[2]))
+            .ok_or_else(|| Error::InvalidArgument(format!("ROI shape {:?} is too large", roi.shape)))?;
+        if roi.mask.len() != n || roi.gray_levels.len() != n {
+            return Err(Error::InvalidArgument(format!(
+                "ROI arrays do not match the shape {:?} ({} voxels): mask has {}, gray levels {}",
+                roi.shape,
+                n,
+                roi.mask.len(),
+                roi.gray_levels.len()
+            )));
+        }
+        let mut max = 0u32;
+        let mut any = false;
+        for (&g, &m) in roi.gray_levels.iter().zip(roi.mask) {
+            if m {
+                if g == 0 {
+                    return Err(Error::InvalidArgument(
+                        "ROI voxel with gray level 0 (discretized levels start at 1)".into(),
+                    ));
+                }
+                any = true;
+                max = max.max(g);
+            }
+        }
+        if !any {
+            return Err(Error::RoiTooSmall {
+                detail: "the ROI has no voxels".into(),
+            });
+        }
+        if max > MAX_GRAY_LEVEL {
+            return Err(Error::InvalidArgument(format!(
+                "gray level {max} is above the supported maximum {MAX_GRAY_LEVEL} (use a larger bin width)"
+            )));
+        }
+        let mut lookup = vec![OUTSIDE; max as usize + 1];
+        for (&g, &m) in roi.gray_levels.iter().zip(roi.mask) {
+            if m {
+                lookup[g as usize] = 0;
+            }
+        }
+        let mut values = Vec::new();
+        for (g, slot) in lookup.iter_mut().enumerate() {
+            if *slot != OUTSIDE {
+                *slot = values.len() as u32;
+                values.push(g as u32);
+            }
+        }
+        let index = roi
+            .gray_levels
+            .iter()
+            .zip(roi.mask)
+            .map(|(&g, &m)| if m { lookup[g as usize] } else { OUTSIDE })
+            .collect();
+        Ok(GrayLevels { values, max, index })
+    }
+}
+
+/// The unidirectional angles of the cropped array; pyradiomics raises when there are none.
+pub(super) fn texture_angles(
+    roi: &RoiView<'_>,
+    distances: &[usize],
+    settings: &ClassSettings,
+) -> Result<Vec<[isize; 3]>> {
+    let excluded = if settings.force2d {
+        if settings.force2d_dimension > 2 {
+            return Err(Error::setting(
+                "force2Ddimension",
+                format!("must be 0, 1 or 2, got {}", settings.force2d_dimension),
+            ));
+        }
+        Some(settings.force2d_dimension)
+    } else {
+        None
+    };
+    let offsets = angles(roi.shape, distances, false, excluded);
+    if offsets.is_empty() {
+        return Err(Error::RoiTooSmall {
+            detail: format!(
+                "no neighbour angles for a {:?} (z, y, x) ROI box with distances {:?}",
+                roi.shape, distances
+            ),
+        });
+    }
+    Ok(offsets)
+}
+
+/// numpy's `add.reduce` over a contiguous 1-D array (used for reductions over the angle axis):
+/// the first element, plus the pairwise sum of the rest.
+pub(super) fn numpy_sum(values: &[f64]) -> f64 {
+    match values.split_first() {
+        None => 0.0,
+        Some((first, rest)) => first + pairwise_sum(rest),
+    }
+}
+
+/// numpy's pairwise summation (8 accumulators, blocks of 128).
+fn pairwise_sum(values: &[f64]) -> f64 {
+    const BLOCK: usize = 128;
+    let n = values.len();
+    if n < 8 {
+        let mut s = 0.0;
+        for &v in values {
+            s += v;
+        }
+        s
+    } else if n <= BLOCK {
+        let mut r = [0.0; 8];
+        r.copy_from_slice(&values[..8]);
+        let mut i = 8;
+        while i + 8 <= n {
+            for (k, acc) in r.iter_mut().enumerate() {
+                *acc += values[i + k];
+            }
+            i += 8;
+        }
+        let mut s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for &v in &values[i..] {
+            s += v;
+        }
+        s
+    } else {
+        let half = (n / 2) / 8 * 8;
+        pairwise_sum(&values[..half]) + pairwise_sum(&values[half..])
+    }
+}
+
+/// numpy.nanmean over a 1-D array: NaNs count as 0 in the sum and not in the count.
+pub(super) fn nanmean(values: &[f64]) -> f64 {
+    let count = values.iter().filter(|v| !v.is_nan()).count();
+    if count == 0 {
+        return f64::NAN;
+    }
+    let cleaned: Vec<f64> = values.iter().map(|&v| if v.is_nan() { 0.0 } else { v }).collect();
+    numpy_sum(&cleaned) / count as f64
+}
+
+/// numpy.mean over a 1-D array (NaN propagates, empty gives NaN).
+pub(super) fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    numpy_sum(values) / values.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feature_names_are_sorted() {
+        let names: Vec<&str> = FEATURES.iter().map(|f| f.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn pairwise_sum_matches_plain_sum_on_integers() {
+        let v: Vec<f64> = (0..300).map(f64::from).collect();
+        assert_eq!(numpy_sum(&v), 44850.0);
+        assert!(nanmean(&[]).is_nan());
+        assert_eq!(nanmean(&[1.0, f64::NAN, 3.0]), 2.0);
+    }
+
+    #[test]
+    fn complex_sqrt_real_part() {
+        assert_eq!(complex_sqrt_re(4.0, 0.0), 2.0);
+        assert_eq!(complex_sqrt_re(-4.0, 0.0), 0.0);
+        assert!((complex_sqrt_re(3.0, 4.0) - 2.0).abs() < 1e-15);
+        assert!((complex_sqrt_re(-3.0, 4.0) - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn eigenvalues_of_known_matrices() {
+        // Companion matrix of (x − 1)(x − 2)(x − 3)(x² + 1).
+        let n = 5;
+        // x⁵ − 6x⁴ + 12x³ − 12x² + 11x − 6
+        let coefficients = [-6.0, 11.0, -12.0, 12.0, -6.0];
+        let mut a = vec![0.0; n * n];
+        for i in 1..n {
+            a[i * n + i - 1] = 1.0;
+        }
+        for (i, c) in coefficients.iter().enumerate() {
+            a[i * n + n - 1] = -c;
+        }
+        let mut eig = general_eigenvalues(&mut a, n).unwrap();
+        eig.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
+        let expected = [(0.0, -1.0), (0.0, 1.0), (1.0, 0.0), (2.0, 0.0), (3.0, 0.0)];
+        for (got, want) in eig.iter().zip(expected) {
+            assert!(
+                (got.0 - want.0).abs() < 1e-9 && (got.1 - want.1).abs() < 1e-9,
+                "{eig:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_views_are_errors_not_panics() {
+        let settings = ClassSettings::default();
+        let mask = [true; 8];
+        let gray = [1u32; 8];
+        let view = |shape, mask: &'static [bool], gray: &'static [u32]| RoiView {
+            shape,
+            spacing: [1.0; 3],
+            mask,
+            intensities: &[],
+            gray_levels: gray,
+        };
+        // Length mismatch, empty ROI, level 0 inside the ROI, single voxel (no angle).
+        assert!(
+            GrayLevelCooccurrence
+                .compute(&view([2, 2, 3], &[true; 8], &[1; 8]), &settings)
+                .is_err()
+        );
+        assert!(
+            GrayLevelCooccurrence
+                .compute(&view([2, 2, 2], &[false; 8], &[1; 8]), &settings)
+                .is_err()
+        );
+        assert!(
+            GrayLevelCooccurrence
+                .compute(&view([2, 2, 2], &[true; 8], &[0; 8]), &settings)
+                .is_err()
+        );
+        assert!(
+            GrayLevelCooccurrence
+                .compute(&view([1, 1, 1], &[true], &[3]), &settings)
+                .is_err()
+        );
+        let bad_distances = ClassSettings {
+            distances: vec![],
+            ..ClassSettings::default()
+        };
+        let roi = RoiView {
+            shape: [2, 2, 2],
+            spacing: [1.0; 3],
+            mask: &mask,
+            intensities: &[0.0; 8],
+            gray_levels: &gray,
+        };
+        assert!(GrayLevelCooccurrence.compute(&roi, &bad_distances).is_err());
+        // A flat 2×2×2 ROI: defined values, MCC = 1 with one gray level.
+        let values = GrayLevelCooccurrence.compute(&roi, &settings).unwrap();
+        assert_eq!(values[MCC], 1.0);
+        assert_eq!(values[JOINT_ENERGY], 1.0);
+        assert!(values[DISSIMILARITY].is_nan());
     }
 }

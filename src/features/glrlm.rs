@@ -1,20 +1,355 @@
-//! GrayLevelRunLength (glrlm): placeholder until implemented.
+//! Gray Level Run Length Matrix features (pyradiomics `glrlm`).
+//!
+//! A run is a maximal sequence of consecutive ROI voxels of equal gray level along an angle. One
+//! pass over the ROI finds, for every voxel and angle, whether the voxel starts a run (its
+//! predecessor along the angle is outside the box, outside the ROI or of another level) and
+//! walks the run forward. Features are computed per angle and averaged with `nanmean`.
 
-use super::{ClassSettings, FeatureClass, FeatureDef, RoiView};
+use super::glcm::{GrayLevels, MAX_MATRIX_CELLS, OUTSIDE, nanmean, numpy_sum, texture_angles};
+use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, WeightingNorm, def};
 use crate::error::{Error, Result};
 
 /// pyradiomics' `glrlm` feature class.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GrayLevelRunLength;
 
+/// Every glrlm feature in pyradiomics' order (ASCII order of the method names).
+const FEATURES: [FeatureDef; 16] = [
+    def("GrayLevelNonUniformity"),
+    def("GrayLevelNonUniformityNormalized"),
+    def("GrayLevelVariance"),
+    def("HighGrayLevelRunEmphasis"),
+    def("LongRunEmphasis"),
+    def("LongRunHighGrayLevelEmphasis"),
+    def("LongRunLowGrayLevelEmphasis"),
+    def("LowGrayLevelRunEmphasis"),
+    def("RunEntropy"),
+    def("RunLengthNonUniformity"),
+    def("RunLengthNonUniformityNormalized"),
+    def("RunPercentage"),
+    def("RunVariance"),
+    def("ShortRunEmphasis"),
+    def("ShortRunHighGrayLevelEmphasis"),
+    def("ShortRunLowGrayLevelEmphasis"),
+];
+const N_FEATURES: usize = FEATURES.len();
+
 impl FeatureClass for GrayLevelRunLength {
     fn name(&self) -> &'static str {
         "glrlm"
     }
+
     fn features(&self) -> &'static [FeatureDef] {
-        &[]
+        &FEATURES
     }
-    fn compute(&self, _roi: &RoiView<'_>, _settings: &ClassSettings) -> Result<Vec<f64>> {
-        Err(Error::InvalidArgument("glrlm not implemented yet".into()))
+
+    fn compute(&self, roi: &RoiView<'_>, settings: &ClassSettings) -> Result<Vec<f64>> {
+        let levels = GrayLevels::new(roi)?;
+        // GLRLM always uses distance 1, whatever `distances` says.
+        let offsets = texture_angles(roi, &[1], settings)?;
+        let nl = levels.values.len();
+        let max_run = roi.shape.iter().copied().max().unwrap_or(1);
+        let plane = nl
+            .checked_mul(max_run)
+            .ok_or_else(|| Error::InvalidArgument(format!("glrlm: {nl} gray levels are too many")))?;
+        let cells = plane
+            .checked_mul(offsets.len())
+            .filter(|&c| c <= MAX_MATRIX_CELLS)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "glrlm: {nl} gray levels × run lengths up to {max_run} make too large a matrix"
+                ))
+            })?;
+        let counts = count_runs(roi, &levels, &offsets, plane, cells);
+        let matrices = angle_matrices(&counts, plane, &offsets, roi.spacing, settings.weighting_norm);
+        let gv: Vec<f64> = levels.values.iter().map(|&g| f64::from(g)).collect();
+        let per_angle: Vec<[f64; N_FEATURES]> = matrices
+            .iter()
+            .map(|(p, runs)| angle_features(p, *runs, nl, max_run, &gv))
+            .collect();
+        let mut column = Vec::with_capacity(per_angle.len());
+        Ok((0..N_FEATURES)
+            .map(|f| {
+                column.clear();
+                column.extend(per_angle.iter().map(|a| a[f]));
+                nanmean(&column)
+            })
+            .collect())
+    }
+}
+
+/// `P[a][level][length − 1]`: runs per angle, level index and run length. An angle along which no
+/// line holds more than one ROI voxel is zeroed, as pyradiomics does. Offsets are unit steps
+/// (GLRLM always uses distance 1).
+fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], plane: usize, cells: usize) -> Vec<u32> {
+    let size = [roi.shape[0] as isize, roi.shape[1] as isize, roi.shape[2] as isize];
+    let max_run = plane / levels.values.len().max(1);
+    let linear: Vec<isize> = offsets
+        .iter()
+        .map(|o| (o[0] * size[1] + o[1]) * size[2] + o[2])
+        .collect();
+    let index = &levels.index;
+    let mut counts = vec![0u32; cells];
+    let mut multi = vec![false; offsets.len()];
+    // Voxels whose predecessor along every angle is inside the box skip the bounds checks.
+    let mut low = [0isize; 3];
+    let mut high = [0isize; 3];
+    for o in offsets {
+        for axis in 0..3 {
+            low[axis] = low[axis].max(o[axis]);
+            high[axis] = high[axis].max(-o[axis]);
+        }
+    }
+    let x_interior = low[2]..size[2] - high[2];
+    let mut v = 0usize;
+    for z in 0..size[0] {
+        for y in 0..size[1] {
+            let row_interior = z >= low[0] && z < size[0] - high[0] && y >= low[1] && y < size[1] - high[1];
+            for x in 0..size[2] {
+                let level = index[v];
+                if level != OUTSIDE {
+                    let c = [z, y, x];
+                    let interior = row_interior && x_interior.contains(&x);
+                    for (a, (o, &lin)) in offsets.iter().zip(&linear).enumerate() {
+                        let before_inside =
+                            interior || (0..3).all(|axis| (0..size[axis]).contains(&(c[axis] - o[axis])));
+                        if before_inside && index[(v as isize - lin) as usize] == level {
+                            continue; // not the first voxel of its run
+                        }
+                        // Steps left inside the box along the angle.
+                        let mut ahead = isize::MAX;
+                        for axis in 0..3 {
+                            match o[axis].signum() {
+                                1 => ahead = ahead.min(size[axis] - 1 - c[axis]),
+                                -1 => ahead = ahead.min(c[axis]),
+                                _ => {}
+                            }
+                        }
+                        let mut length = 1usize;
+                        let mut w = v as isize;
+                        for _ in 0..ahead {
+                            w += lin;
+                            if index[w as usize] != level {
+                                break;
+                            }
+                            length += 1;
+                        }
+                        if length > 1 {
+                            multi[a] = true;
+                        }
+                        // A run never exceeds the longest axis, so the column exists.
+                        let column = (length - 1).min(max_run - 1);
+                        counts[a * plane + level as usize * max_run + column] += 1;
+                    }
+                }
+                v += 1;
+            }
+        }
+    }
+    for (a, o) in offsets.iter().enumerate() {
+        if !multi[a] && !line_with_two_voxels(index, size, o) {
+            counts[a * plane..(a + 1) * plane].iter_mut().for_each(|c| *c = 0);
+        }
+    }
+    counts
+}
+
+/// True if some line along offset `o` crosses at least two ROI voxels (not necessarily
+/// consecutive): pyradiomics keeps an angle only then.
+fn line_with_two_voxels(index: &[u32], size: [isize; 3], o: &[isize; 3]) -> bool {
+    let inside =
+        |p: [isize; 3]| p[0] >= 0 && p[1] >= 0 && p[2] >= 0 && p[0] < size[0] && p[1] < size[1] && p[2] < size[2];
+    let lin = (o[0] * size[1] + o[1]) * size[2] + o[2];
+    let mut v = 0isize;
+    for z in 0..size[0] {
+        for y in 0..size[1] {
+            for x in 0..size[2] {
+                // Walk only from line starts: voxels whose predecessor is outside the box.
+                if !inside([z - o[0], y - o[1], x - o[2]]) {
+                    let mut found = 0;
+                    let mut at = [z, y, x];
+                    let mut w = v;
+                    while inside(at) {
+                        if index[w as usize] != OUTSIDE {
+                            found += 1;
+                            if found > 1 {
+                                return true;
+                            }
+                        }
+                        at = [at[0] + o[0], at[1] + o[1], at[2] + o[2]];
+                        w += lin;
+                    }
+                }
+                v += 1;
+            }
+        }
+    }
+    false
+}
+
+/// The matrices features are computed on, each with its run count `Nr` (NaN if 0): per angle,
+/// or one distance-weighted sum; empty angles removed when there are several.
+fn angle_matrices(
+    counts: &[u32],
+    plane: usize,
+    offsets: &[[isize; 3]],
+    spacing: [f64; 3],
+    weighting: Option<WeightingNorm>,
+) -> Vec<(Vec<f64>, f64)> {
+    let mut matrices: Vec<Vec<f64>> = counts
+        .chunks_exact(plane.max(1))
+        .take(offsets.len())
+        .map(|c| c.iter().map(|&n| f64::from(n)).collect())
+        .collect();
+    if let Some(norm) = weighting {
+        let weights: Vec<f64> = offsets.iter().map(|o| glrlm_weight(norm, o, spacing)).collect();
+        let mut merged = vec![0.0; plane];
+        let mut terms = vec![0.0; matrices.len()];
+        for (cell, out) in merged.iter_mut().enumerate() {
+            for ((t, m), w) in terms.iter_mut().zip(&matrices).zip(&weights) {
+                *t = m[cell] * w;
+            }
+            *out = numpy_sum(&terms);
+        }
+        matrices = vec![merged];
+    }
+    let several = matrices.len() > 1;
+    matrices
+        .into_iter()
+        .map(|m| {
+            let runs: f64 = m.iter().sum();
+            (m, runs)
+        })
+        .filter(|(_, runs)| !several || *runs != 0.0)
+        .map(|(m, runs)| (m, if runs == 0.0 { f64::NAN } else { runs }))
+        .collect()
+}
+
+/// pyradiomics' GLRLM angle weight: the angle's length in mm under the chosen norm.
+fn glrlm_weight(norm: WeightingNorm, offset: &[isize; 3], spacing: [f64; 3]) -> f64 {
+    let d = [
+        offset[0].unsigned_abs() as f64 * spacing[0],
+        offset[1].unsigned_abs() as f64 * spacing[1],
+        offset[2].unsigned_abs() as f64 * spacing[2],
+    ];
+    match norm {
+        WeightingNorm::Infinity => d[0].max(d[1]).max(d[2]),
+        WeightingNorm::Euclidean => (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt(),
+        WeightingNorm::Manhattan => d[0] + d[1] + d[2],
+        WeightingNorm::NoWeighting => 1.0,
+    }
+}
+
+/// The 16 features of one angle's matrix `p` (levels × run lengths) with `runs` = Nr.
+fn angle_features(p: &[f64], runs: f64, nl: usize, max_run: usize, gv: &[f64]) -> [f64; N_FEATURES] {
+    let mut pr = vec![0.0; max_run];
+    let mut pg = vec![0.0; nl];
+    let (mut entropy, mut srlgle, mut srhgle, mut lrlgle, mut lrhgle) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (i, row) in p.chunks_exact(max_run.max(1)).take(nl).enumerate() {
+        let ii = gv[i] * gv[i];
+        for (j, &v) in row.iter().enumerate() {
+            // Zero cells (and the run lengths pyradiomics deletes) add only zeros.
+            if v == 0.0 {
+                continue;
+            }
+            let jj = (j as f64 + 1.0) * (j as f64 + 1.0);
+            pr[j] += v;
+            pg[i] += v;
+            let q = v / runs;
+            entropy += q * (q + EPS).log2();
+            srlgle += v / (ii * jj);
+            srhgle += v * ii / jj;
+            lrlgle += v * jj / ii;
+            lrhgle += v * (jj * ii);
+        }
+    }
+    let (mut sre, mut lre, mut rln, mut run_voxels) = (0.0, 0.0, 0.0, 0.0);
+    for (j, &v) in pr.iter().enumerate() {
+        let len = j as f64 + 1.0;
+        sre += v / (len * len);
+        lre += v * (len * len);
+        rln += v * v;
+        run_voxels += v * len;
+    }
+    let (mut gln, mut lglre, mut hglre) = (0.0, 0.0, 0.0);
+    for (&v, &g) in pg.iter().zip(gv) {
+        gln += v * v;
+        lglre += v / (g * g);
+        hglre += v * (g * g);
+    }
+    let gray_mean: f64 = pg.iter().zip(gv).map(|(&v, &g)| v / runs * g).sum();
+    let gray_variance: f64 = pg
+        .iter()
+        .zip(gv)
+        .map(|(&v, &g)| v / runs * ((g - gray_mean) * (g - gray_mean)))
+        .sum();
+    // pyradiomics deletes run lengths absent from every angle; without runs at all (one angle,
+    // Nr = NaN) that leaves empty sums, so RunVariance is 0, not NaN. Skipping zeros does both.
+    let run_mean: f64 = pr
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v != 0.0)
+        .map(|(j, &v)| v / runs * (j as f64 + 1.0))
+        .sum();
+    let run_variance: f64 = pr
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v != 0.0)
+        .map(|(j, &v)| {
+            let d = j as f64 + 1.0 - run_mean;
+            v / runs * (d * d)
+        })
+        .sum();
+    let runs2 = runs * runs;
+    [
+        gln / runs,
+        gln / runs2,
+        gray_variance,
+        hglre / runs,
+        lre / runs,
+        lrhgle / runs,
+        lrlgle / runs,
+        lglre / runs,
+        -entropy,
+        rln / runs,
+        rln / runs2,
+        runs / run_voxels,
+        run_variance,
+        sre / runs,
+        srhgle / runs,
+        srlgle / runs,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feature_names_are_sorted() {
+        let names: Vec<&str> = FEATURES.iter().map(|f| f.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn runs_along_x() {
+        // One row: levels 1 1 2, in ROI, shape (1, 1, 3): one angle (0, 0, 1).
+        let mask = [true; 3];
+        let gray = [1u32, 1, 2];
+        let intensities = [0.0; 3];
+        let roi = RoiView {
+            shape: [1, 1, 3],
+            spacing: [1.0; 3],
+            mask: &mask,
+            intensities: &intensities,
+            gray_levels: &gray,
+        };
+        let v = GrayLevelRunLength.compute(&roi, &ClassSettings::default()).unwrap();
+        // Two runs (lengths 2 and 1) over 3 voxels.
+        assert_eq!(v[11], 2.0 / 3.0);
+        // SRE = (1/4 + 1) / 2.
+        assert_eq!(v[13], 0.625);
     }
 }

@@ -19,10 +19,14 @@ pub fn angles(
     if distances.is_empty() || distances.iter().any(|&d| d < 1) {
         return Vec::new();
     }
+    // Offsets at or beyond the array size are never valid, so larger distances behave like the
+    // size itself; clamping keeps the arithmetic small for absurd settings.
+    let max_size = size.iter().copied().max().unwrap_or(1).max(1);
+    let clamp = |d: usize| d.min(max_size as usize) as isize;
     // Expected count: per distance (2d+1)^n − (2d−1)^n, limited by the array size.
     let mut count: isize = 0;
     for &d in distances {
-        let d = d as isize;
+        let d = clamp(d);
         let (mut full, mut inner) = (1isize, 1isize);
         for (axis, &s) in size.iter().enumerate() {
             if Some(axis) == force2d_dimension {
@@ -41,15 +45,24 @@ pub fn angles(
     if !bidirectional {
         count /= 2;
     }
-    let max_d = *distances.iter().max().unwrap_or(&1) as isize;
+    let max_d = distances.iter().map(|&d| clamp(d)).max().unwrap_or(1);
     let n_offsets = 2 * max_d + 1;
     let stride = [n_offsets * n_offsets, n_offsets, 1];
     let mut out = Vec::with_capacity(count.max(0) as usize);
-    // The candidate space; pyradiomics loops until `count` are found, which always happens
-    // within one pass for valid inputs.
+    // pyradiomics loops over the candidates until `count` offsets are found, wrapping around the
+    // candidate space: with a repeated distance (e.g. `[1, 1]`) the count is inflated and the
+    // wrap-around yields repeated offsets, which pyradiomics then uses as extra angles.
     let total = n_offsets * n_offsets * n_offsets;
     let mut candidate = 0isize;
-    while (out.len() as isize) < count && candidate < total {
+    let mut found_this_cycle = false;
+    while (out.len() as isize) < count {
+        if candidate == total {
+            if !found_this_cycle {
+                break; // cannot happen for a consistent count; guards against an endless loop
+            }
+            candidate = 0;
+            found_this_cycle = false;
+        }
         let mut offset = [0isize; 3];
         let mut dist = 0isize;
         let mut valid = true;
@@ -65,6 +78,7 @@ pub fn angles(
         candidate += 1;
         if valid && dist >= 1 && distances.iter().any(|&d| d as isize == dist) {
             out.push(offset);
+            found_this_cycle = true;
         }
     }
     out
