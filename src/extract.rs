@@ -223,7 +223,7 @@ fn push_class(
     match list {
         Some(names) => {
             for n in names {
-                if let Some(i) = defs.iter().position(|d| d.name == n) {
+                if let Some(i) = defs.iter().position(|d| d.name == n && !d.omitted) {
                     let v = values.get(i).copied().unwrap_or(f64::NAN);
                     out.insert(format!("{prefix}_{}_{n}", class.name()), v);
                 }

@@ -12,7 +12,7 @@ use nalgebra::DMatrix;
 use nalgebra::linalg::Hessenberg;
 
 use super::neighbourhood::angles;
-use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, WeightingNorm, def, deprecated};
+use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, WeightingNorm, def, removed};
 use crate::error::{Error, Result};
 
 /// pyradiomics' `glcm` feature class.
@@ -30,9 +30,9 @@ const FEATURES: [FeatureDef; 28] = [
     def("DifferenceAverage"),
     def("DifferenceEntropy"),
     def("DifferenceVariance"),
-    deprecated("Dissimilarity"),
-    deprecated("Homogeneity1"),
-    deprecated("Homogeneity2"),
+    removed("Dissimilarity"),
+    removed("Homogeneity1"),
+    removed("Homogeneity2"),
     def("Id"),
     def("Idm"),
     def("Idmn"),
@@ -48,7 +48,7 @@ const FEATURES: [FeatureDef; 28] = [
     def("SumAverage"),
     def("SumEntropy"),
     def("SumSquares"),
-    deprecated("SumVariance"),
+    removed("SumVariance"),
 ];
 
 // Positions in FEATURES.

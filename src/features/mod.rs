@@ -41,6 +41,9 @@ pub const EPS: f64 = f64::EPSILON;
 pub struct FeatureDef {
     pub name: &'static str,
     pub deprecated: bool,
+    /// pyradiomics raises `DeprecationWarning` for it, so it never appears in its output
+    /// (even when asked for by name); radscore omits it likewise.
+    pub omitted: bool,
 }
 
 /// Shorthand for building the feature tables.
@@ -48,12 +51,26 @@ pub const fn def(name: &'static str) -> FeatureDef {
     FeatureDef {
         name,
         deprecated: false,
+        omitted: false,
     }
 }
 
 /// Shorthand for a deprecated feature.
 pub const fn deprecated(name: &'static str) -> FeatureDef {
-    FeatureDef { name, deprecated: true }
+    FeatureDef {
+        name,
+        deprecated: true,
+        omitted: false,
+    }
+}
+
+/// Shorthand for a deprecated feature pyradiomics no longer reports (it raises instead).
+pub const fn removed(name: &'static str) -> FeatureDef {
+    FeatureDef {
+        name,
+        deprecated: true,
+        omitted: true,
+    }
 }
 
 /// The ROI as every feature class sees it: arrays cropped to the mask's bounding box,
