@@ -5,11 +5,13 @@
 //! parameters or intercepts are missing loads (so it can be shown and recalibrated) but
 //! refuses to predict, naming what is missing and how to fit it.
 
+mod calibrate;
 mod card;
 mod figure;
 mod nomogram;
 mod predict;
 
+pub use calibrate::{CalibrationReport, CohortLesion, Recalibration, fit_zscore, recalibrate};
 pub use card::{
     AmbiguousFeature, Event, FusionModel, ModelCard, Predictor, PredictorKind, Provenance, RadscoreFeature,
     RadscoreModel,
