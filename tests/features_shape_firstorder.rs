@@ -46,14 +46,25 @@ impl Report {
     }
 
     fn record(&mut self, feature: &str, case: &str, ours: f64, theirs: f64) {
-        let diff = rel_diff(ours, theirs);
+        // Report the plain relative difference (absolute where pyradiomics gives 0); pass/fail
+        // uses the parity bar (1e-6 relative or 1e-9 absolute).
+        let diff = if ours.is_nan() && theirs.is_nan() {
+            0.0
+        } else if ours.is_nan() || theirs.is_nan() {
+            f64::INFINITY
+        } else if theirs == 0.0 {
+            (ours - theirs).abs()
+        } else {
+            (ours - theirs).abs() / theirs.abs()
+        };
         let entry = self.worst.entry(feature.to_string()).or_insert((0.0, String::new()));
-        if diff > entry.0 || (ours.is_nan() != theirs.is_nan()) {
-            *entry = (if diff.is_nan() { f64::INFINITY } else { diff }, case.to_string());
+        if diff > entry.0 {
+            *entry = (diff, case.to_string());
         }
         if !close(ours, theirs) {
+            let parity = rel_diff(ours, theirs);
             self.failures.push(format!(
-                "{case}: {feature} ours {ours:e} pyradiomics {theirs:e} (rel {diff:e})"
+                "{case}: {feature} ours {ours:e} pyradiomics {theirs:e} (rel {parity:e})"
             ));
         }
     }

@@ -94,15 +94,16 @@ impl FeatureClass for FirstOrder {
 /// All features for non-empty, finite `values` (C order) and their gray `levels`.
 fn first_order_values(values: &[f64], levels: &[u32], spacing: [f64; 3], shift: f64) -> Vec<f64> {
     let count = values.len() as f64;
-    let mut scratch: Vec<f64> = values.to_vec();
-
     let minimum = values.iter().copied().fold(f64::INFINITY, f64::min);
     let maximum = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let p10 = percentile(&mut scratch, 0.1);
-    let p25 = percentile(&mut scratch, 0.25);
-    let p75 = percentile(&mut scratch, 0.75);
-    let p90 = percentile(&mut scratch, 0.9);
-    let median = median(&mut scratch);
+    // Order statistics in ascending rank, each selection narrowing the next one.
+    let mut ranks = OrderStatistics::new(values);
+    let p10 = ranks.percentile(0.1);
+    let p25 = ranks.percentile(0.25);
+    let median = ranks.median();
+    let p75 = ranks.percentile(0.75);
+    let p90 = ranks.percentile(0.9);
+    let mut scratch = ranks.into_buffer();
 
     let mean = pairwise_sum_map(values, |v| v) / count;
 
@@ -182,16 +183,21 @@ fn robust_mean_absolute_deviation(values: &[f64], p10: f64, p90: f64, buffer: &m
 
 /// Entropy and Uniformity of the gray-level histogram (levels present only, ascending).
 fn histogram_features(levels: &[u32]) -> (f64, f64) {
-    let mut sorted = levels.to_vec();
-    sorted.sort_unstable();
-    let mut counts: Vec<f64> = Vec::new();
-    let mut start = 0;
-    while start < sorted.len() {
-        let level = sorted[start];
-        let end = start + sorted[start..].iter().take_while(|&&g| g == level).count();
-        counts.push((end - start) as f64);
-        start = end;
-    }
+    let max_level = levels.iter().copied().max().unwrap_or(0) as usize;
+    let counts: Vec<f64> = if max_level <= 4 * levels.len() + 1024 {
+        // Direct counting when the levels are dense enough (the usual case).
+        let mut table = vec![0usize; max_level + 1];
+        for &g in levels {
+            if let Some(c) = table.get_mut(g as usize) {
+                *c += 1;
+            }
+        }
+        table.into_iter().filter(|&c| c > 0).map(|c| c as f64).collect()
+    } else {
+        let mut sorted = levels.to_vec();
+        sorted.sort_unstable();
+        sorted.chunk_by(|a, b| a == b).map(|run| run.len() as f64).collect()
+    };
     let total = pairwise_sum(&counts);
     let total = if total == 0.0 { 1.0 } else { total };
     let probabilities: Vec<f64> = counts.iter().map(|c| c / total).collect();
@@ -200,57 +206,89 @@ fn histogram_features(levels: &[u32]) -> (f64, f64) {
     (entropy, uniformity)
 }
 
-/// numpy's default ("linear") percentile, `q` in [0, 1]: virtual index (n−1)·q, interpolated
-/// with numpy's two-sided lerp. `buffer` is reordered (selection), its content kept.
-fn percentile(buffer: &mut [f64], q: f64) -> f64 {
-    let n = buffer.len();
-    let virtual_index = (n - 1) as f64 * q;
-    if virtual_index >= (n - 1) as f64 {
-        return kth_smallest(buffer, n - 1);
-    }
-    let previous_index = virtual_index.floor();
-    let gamma = virtual_index - previous_index;
-    let previous_index = previous_index as usize;
-    let previous = kth_smallest(buffer, previous_index);
-    // After the selection everything right of `previous_index` is >= it: the next rank is their minimum.
-    let next = buffer
-        .get(previous_index + 1..)
-        .unwrap_or(&[])
-        .iter()
-        .copied()
-        .fold(f64::INFINITY, f64::min);
-    let diff = next - previous;
-    if gamma >= 0.5 {
-        next - diff * (1.0 - gamma)
-    } else {
-        previous + diff * gamma
-    }
+/// Order statistics of a buffer by repeated selection. Invariant: every value left of `lower` is
+/// <= every value from `lower` on, so ranks asked in ascending order only search the right part.
+struct OrderStatistics {
+    buffer: Vec<f64>,
+    lower: usize,
 }
 
-/// numpy's median: the middle value, or the sum of the two middle values halved.
-fn median(buffer: &mut [f64]) -> f64 {
-    let n = buffer.len();
-    let high = kth_smallest(buffer, n / 2);
-    if n % 2 == 1 {
-        return high;
+impl OrderStatistics {
+    fn new(values: &[f64]) -> Self {
+        OrderStatistics {
+            buffer: values.to_vec(),
+            lower: 0,
+        }
     }
-    let low = buffer
-        .get(..n / 2)
-        .unwrap_or(&[])
-        .iter()
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max);
-    (low + high) / 2.0
-}
 
-/// The k-th smallest value (0-based) of a non-empty buffer; reorders the buffer.
-fn kth_smallest(buffer: &mut [f64], k: usize) -> f64 {
-    if buffer.is_empty() {
-        return f64::NAN;
+    fn into_buffer(self) -> Vec<f64> {
+        self.buffer
     }
-    let k = k.min(buffer.len() - 1);
-    let (_, value, _) = buffer.select_nth_unstable_by(k, f64::total_cmp);
-    *value
+
+    /// The value of 0-based rank `k` (clamped to the last rank).
+    fn kth(&mut self, k: usize) -> f64 {
+        let Some(last) = self.buffer.len().checked_sub(1) else {
+            return f64::NAN;
+        };
+        let k = k.min(last);
+        let (part, offset) = if k >= self.lower {
+            (&mut self.buffer[self.lower..], self.lower)
+        } else {
+            (&mut self.buffer[..self.lower], 0)
+        };
+        let (_, value, _) = part.select_nth_unstable_by(k - offset, f64::total_cmp);
+        let value = *value;
+        self.lower = self.lower.max(k);
+        value
+    }
+
+    /// The value of rank `k + 1` right after [`OrderStatistics::kth`]`(k)`: the minimum of the right part.
+    fn next_after(&self, k: usize) -> f64 {
+        self.buffer
+            .get(k + 1..)
+            .unwrap_or(&[])
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    /// numpy's default ("linear") percentile, `q` in [0, 1]: virtual index (n−1)·q,
+    /// interpolated with numpy's two-sided lerp.
+    fn percentile(&mut self, q: f64) -> f64 {
+        let n = self.buffer.len();
+        let Some(last) = n.checked_sub(1) else {
+            return f64::NAN;
+        };
+        let virtual_index = last as f64 * q;
+        if virtual_index >= last as f64 {
+            return self.kth(last);
+        }
+        let previous_index = virtual_index.floor();
+        let gamma = virtual_index - previous_index;
+        let k = previous_index as usize;
+        let previous = self.kth(k);
+        let next = self.next_after(k);
+        let diff = next - previous;
+        if gamma >= 0.5 {
+            next - diff * (1.0 - gamma)
+        } else {
+            previous + diff * gamma
+        }
+    }
+
+    /// numpy's median: the middle value, or the sum of the two middle values halved.
+    fn median(&mut self) -> f64 {
+        let n = self.buffer.len();
+        if n % 2 == 1 {
+            return self.kth(n / 2);
+        }
+        let Some(k) = (n / 2).checked_sub(1) else {
+            return f64::NAN;
+        };
+        let low = self.kth(k);
+        let high = self.next_after(k);
+        (low + high) / 2.0
+    }
 }
 
 /// numpy's pairwise summation (`pairwise_sum` in its add-reduce loop), bit for bit.
@@ -299,15 +337,17 @@ mod tests {
     #[test]
     fn percentile_matches_numpy_examples() {
         // numpy.percentile([1, 2, 3, 4], [10, 25, 75, 90]) = [1.3, 1.75, 3.25, 3.7]
-        let mut v = vec![4.0, 1.0, 3.0, 2.0];
-        assert!((percentile(&mut v, 0.1) - 1.3).abs() < 1e-15);
-        assert!((percentile(&mut v, 0.25) - 1.75).abs() < 1e-15);
-        assert!((percentile(&mut v, 0.75) - 3.25).abs() < 1e-15);
-        assert!((percentile(&mut v, 0.9) - 3.7).abs() < 1e-15);
-        assert_eq!(median(&mut v), 2.5);
-        let mut one = vec![7.0];
-        assert_eq!(percentile(&mut one, 0.9), 7.0);
-        assert_eq!(median(&mut one), 7.0);
+        let mut v = OrderStatistics::new(&[4.0, 1.0, 3.0, 2.0]);
+        assert!((v.percentile(0.1) - 1.3).abs() < 1e-15);
+        assert!((v.percentile(0.25) - 1.75).abs() < 1e-15);
+        assert_eq!(v.median(), 2.5);
+        assert!((v.percentile(0.75) - 3.25).abs() < 1e-15);
+        assert!((v.percentile(0.9) - 3.7).abs() < 1e-15);
+        // Out of order ranks still give the right values.
+        assert!((v.percentile(0.1) - 1.3).abs() < 1e-15);
+        let mut one = OrderStatistics::new(&[7.0]);
+        assert_eq!(one.percentile(0.9), 7.0);
+        assert_eq!(one.median(), 7.0);
     }
 
     #[test]

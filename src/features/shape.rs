@@ -4,7 +4,10 @@
 //! corner order and triangle table are pyradiomics' (`cshape.c`), so mesh volume, surface area
 //! and diameters agree with pyradiomics. Mesh vertices lie on edge midpoints, so they are kept
 //! as integer coordinates in half-voxel units; physical positions are computed as pyradiomics
-//! does, `(index + offset) · spacing`.
+//! does, `(index + offset) · spacing`, with indices of the padded bounding-box array. The
+//! origin matters: pyradiomics' table orients a few triangles inconsistently, so its MeshVolume
+//! changes when the mask moves inside the array. The extractor hands the class the mask cropped
+//! to its bounding box (no padding), and so must the caller here.
 //!
 //! Diameters: pyradiomics compares all vertex pairs (O(V²)). A maximum distance is always
 //! attained between extreme points of the vertex set, so here each plane of constant z, y or x
@@ -434,6 +437,7 @@ fn diameters(vertices: &[[i32; 3]], spacing: [f64; 3]) -> Diameters {
     let mut order: Vec<u32> = (0..vertices.len() as u32).collect();
     let mut hull: Vec<u32> = Vec::new();
     let mut points: Vec<(u32, [i64; 2])> = Vec::new();
+    let mut chain: Vec<(u32, [i64; 2])> = Vec::new();
     for axis in 0..3 {
         let (u, v) = match axis {
             0 => (1, 2),
@@ -451,7 +455,7 @@ fn diameters(vertices: &[[i32; 3]], spacing: [f64; 3]) -> Diameters {
                 let p = vertices.get(i as usize).copied().unwrap_or([0; 3]);
                 (i, [i64::from(p[u]), i64::from(p[v])])
             }));
-            convex_hull(&points, &mut hull);
+            convex_hull(&points, &mut chain, &mut hull);
             for &i in &hull {
                 if let Some(flag) = extreme.get_mut(i as usize) {
                     *flag |= 1 << axis;
@@ -494,42 +498,38 @@ fn max_pairwise(indices: &[u32], vertices: &[[i32; 3]], spacing: [f64; 3]) -> f6
     max
 }
 
-/// Strict convex hull (no collinear points) of points sorted lexicographically, by Andrew's
-/// monotone chain in exact integer arithmetic. Writes the ids of the hull vertices to `hull`.
-fn convex_hull(points: &[(u32, [i64; 2])], hull: &mut Vec<u32>) {
+/// Strict convex hull (no collinear points) of distinct points sorted lexicographically, by
+/// Andrew's monotone chain in exact integer arithmetic. Writes the ids of the hull vertices to
+/// `hull`; `chain` is scratch space.
+fn convex_hull(points: &[(u32, [i64; 2])], chain: &mut Vec<(u32, [i64; 2])>, hull: &mut Vec<u32>) {
     hull.clear();
     if points.len() <= 2 {
         hull.extend(points.iter().map(|p| p.0));
         return;
     }
-    let turn = |o: [i64; 2], a: [i64; 2], b: [i64; 2]| (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-    let mut chain: Vec<(u32, [i64; 2])> = Vec::with_capacity(points.len() + 1);
-    // Lower hull, then upper hull; the last point of each is the first of the other.
-    for pass in 0..2 {
-        let start = chain.len();
-        let iter: Box<dyn Iterator<Item = &(u32, [i64; 2])>> = if pass == 0 {
-            Box::new(points.iter())
-        } else {
-            Box::new(points.iter().rev())
-        };
-        for &p in iter {
-            while chain.len() >= start + 2 {
-                let n = chain.len();
-                if turn(chain[n - 2].1, chain[n - 1].1, p.1) <= 0 {
-                    chain.pop();
-                } else {
-                    break;
-                }
-            }
-            chain.push(p);
-        }
-        chain.pop();
-    }
+    chain.clear();
+    // Lower hull left to right, then upper hull right to left; each drops its last point,
+    // which is the first point of the other.
+    half_hull(points.iter(), chain);
+    half_hull(points.iter().rev(), chain);
     hull.extend(chain.iter().map(|p| p.0));
-    if hull.is_empty() {
-        // All points coincide (cannot happen for distinct vertices, kept for safety).
-        hull.extend(points.first().map(|p| p.0));
+}
+
+/// Append one monotone chain of `points` to `chain`, keeping only strict left turns.
+fn half_hull<'a>(points: impl Iterator<Item = &'a (u32, [i64; 2])>, chain: &mut Vec<(u32, [i64; 2])>) {
+    let turn = |o: [i64; 2], a: [i64; 2], b: [i64; 2]| (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+    let start = chain.len();
+    for &p in points {
+        while let [.., o, a] = chain[start..] {
+            if turn(o.1, a.1, p.1) <= 0 {
+                chain.pop();
+            } else {
+                break;
+            }
+        }
+        chain.push(p);
     }
+    chain.pop();
 }
 
 /// Eigenvalues (ascending) of the population covariance of the voxel centres `index·spacing`,
