@@ -325,12 +325,12 @@ fn format_of(path: &Path) -> Result<FileFormat> {
         .unwrap_or_default();
     if name.ends_with(".nrrd") || name.ends_with(".nhdr") {
         Ok(FileFormat::Nrrd)
-    } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
+    } else if name.ends_with(".nii") || name.ends_with(".nii.gz") || name.ends_with(".hdr") {
         Ok(FileFormat::Nifti)
     } else {
         Err(Error::Unsupported {
             path: path.to_path_buf(),
-            what: "file type (expected .nrrd, .nhdr, .nii or .nii.gz)".into(),
+            what: "file type (expected .nrrd, .nhdr, .nii, .nii.gz or .hdr)".into(),
         })
     }
 }
