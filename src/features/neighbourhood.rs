@@ -5,6 +5,7 @@
 //! not the zero offset, fits in the cropped array (`|o| < size` per axis), does not move along
 //! the forced-2D axis, and its Chebyshev length is one of `distances`. The unidirectional set
 //! (GLCM, GLRLM) is the first half of the bidirectional one (GLSZM, GLDM, NGTDM).
+//! A distance listed twice yields its offsets twice, as in pyradiomics.
 
 /// Generate the offsets for an array of `shape` (z, y, x).
 ///
@@ -45,11 +46,21 @@ pub fn angles(
     let n_offsets = 2 * max_d + 1;
     let stride = [n_offsets * n_offsets, n_offsets, 1];
     let mut out = Vec::with_capacity(count.max(0) as usize);
-    // The candidate space; pyradiomics loops until `count` are found, which always happens
-    // within one pass for valid inputs.
+    // pyradiomics loops over the candidate space until `count` offsets are found. With distinct
+    // distances one pass finds exactly `count`; a repeated distance (e.g. [1, 1]) counts twice,
+    // so pyradiomics wraps around and emits offsets again: reproduce that (its index wraps per
+    // axis through the modulo), stopping only if a whole pass finds nothing.
     let total = n_offsets * n_offsets * n_offsets;
     let mut candidate = 0isize;
-    while (out.len() as isize) < count && candidate < total {
+    let mut found_in_pass = false;
+    while (out.len() as isize) < count {
+        if candidate == total {
+            if !found_in_pass {
+                break;
+            }
+            candidate = 0;
+            found_in_pass = false;
+        }
         let mut offset = [0isize; 3];
         let mut dist = 0isize;
         let mut valid = true;
@@ -65,6 +76,7 @@ pub fn angles(
         candidate += 1;
         if valid && dist >= 1 && distances.iter().any(|&d| d as isize == dist) {
             out.push(offset);
+            found_in_pass = true;
         }
     }
     out
