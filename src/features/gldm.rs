@@ -59,10 +59,8 @@ impl FeatureClass for GrayLevelDependence {
                         let gray = roi.gray_levels[index];
                         let mut dependent = 0usize;
                         steps.for_each([z, y, x], index, |j| {
-                            if let (Some(true), Some(&g)) = (roi.mask.get(j), roi.gray_levels.get(j)) {
-                                if i64::from(gray.abs_diff(g)) <= alpha {
-                                    dependent += 1;
-                                }
+                            if let (Some(&inside), Some(&g)) = (roi.mask.get(j), roi.gray_levels.get(j)) {
+                                dependent += usize::from(inside & (i64::from(gray.abs_diff(g)) <= alpha));
                             }
                         });
                         if let Some(c) = counts.get_mut(levels.index(gray) * n_sizes + dependent) {

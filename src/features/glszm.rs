@@ -120,24 +120,31 @@ impl FeatureClass for GrayLevelSizeZone {
 fn find_zones(roi: &RoiView<'_>, steps: &NeighbourSteps, levels: &GrayLevels) -> Vec<u64> {
     let [_, ny, nx] = roi.shape;
     let plane = ny * nx;
-    let mut unvisited: Vec<bool> = roi.mask.to_vec();
+    // Gray level of every ROI voxel not yet in a zone, 0 elsewhere: one compare tells whether a
+    // neighbour joins the current zone (levels are ≥ 1).
+    let mut pending: Vec<u32> = roi
+        .mask
+        .iter()
+        .zip(roi.gray_levels)
+        .map(|(&m, &g)| if m { g } else { 0 })
+        .collect();
     let mut stack: Vec<usize> = Vec::new();
     let mut zones: Vec<u64> = Vec::new();
-    for seed in 0..unvisited.len() {
-        if !unvisited[seed] {
+    for seed in 0..pending.len() {
+        let gray = pending[seed];
+        if gray == 0 {
             continue;
         }
-        let gray = roi.gray_levels[seed];
-        unvisited[seed] = false;
+        pending[seed] = 0;
         stack.push(seed);
         let mut size: u64 = 0;
         while let Some(k) = stack.pop() {
             size += 1;
             let coord = [k / plane, (k / nx) % ny, k % nx];
             steps.for_each(coord, k, |j| {
-                if let (Some(free), Some(&g)) = (unvisited.get_mut(j), roi.gray_levels.get(j)) {
-                    if *free && g == gray {
-                        *free = false;
+                if let Some(p) = pending.get_mut(j) {
+                    if *p == gray {
+                        *p = 0;
                         stack.push(j);
                     }
                 }
@@ -420,5 +427,63 @@ impl SizeMatrixSums {
             large_low_level_emphasis: ll / nz,
             large_high_level_emphasis: lh / nz,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roi<'a>(mask: &'a [bool], gray: &'a [u32]) -> RoiView<'a> {
+        RoiView {
+            shape: [1, 1, gray.len()],
+            spacing: [1.0; 3],
+            mask,
+            intensities: &[],
+            gray_levels: gray,
+        }
+    }
+
+    #[test]
+    fn gray_level_table_and_sorted_list_agree() {
+        // Levels far above 4·voxels and 2^20 take the sorted-list path.
+        let mask = [true, true, false, true, true];
+        let small = [7u32, 3, 9, 7, 12];
+        let large = [7u32, 3, 9, 7, 3_000_000];
+        let (a, b) = (
+            GrayLevels::new(&roi(&mask, &small), 4).unwrap(),
+            GrayLevels::new(&roi(&mask, &large), 4).unwrap(),
+        );
+        assert!(a.table.is_some() && b.table.is_none());
+        assert_eq!(a.values(), &[3, 7, 12]);
+        assert_eq!(b.values(), &[3, 7, 3_000_000]);
+        for (g, i) in [(3, 0), (7, 1), (12, 2)] {
+            assert_eq!(a.index(g), i);
+        }
+        for (g, i) in [(3, 0), (7, 1), (3_000_000, 2)] {
+            assert_eq!(b.index(g), i);
+        }
+    }
+
+    #[test]
+    fn zones_are_26_connected() {
+        // Two voxels touching only at a corner form one zone; a gap splits them.
+        let steps = NeighbourSteps::new([2, 2, 2], &[1], None).unwrap();
+        let mask = [true, false, false, false, false, false, false, true];
+        let gray = [4u32, 0, 0, 0, 0, 0, 0, 4];
+        let view = RoiView {
+            shape: [2, 2, 2],
+            ..roi(&mask, &gray)
+        };
+        let levels = GrayLevels::new(&view, 2).unwrap();
+        assert_eq!(find_zones(&view, &steps, &levels), vec![2]);
+        let split = [true, false, false, false, false, false, false, false, true];
+        let gray3 = [4u32, 0, 0, 0, 0, 0, 0, 0, 4];
+        let view = RoiView {
+            shape: [1, 1, 9],
+            ..roi(&split, &gray3)
+        };
+        let steps = NeighbourSteps::new([1, 1, 9], &[1], None).unwrap();
+        assert_eq!(find_zones(&view, &steps, &levels), vec![1, 1]);
     }
 }

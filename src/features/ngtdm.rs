@@ -47,9 +47,9 @@ impl FeatureClass for NeighbouringGrayToneDifference {
                         // The C code sums integer levels in a double: exact, like this u64.
                         let (mut count, mut sum) = (0u64, 0u64);
                         steps.for_each([z, y, x], index, |j| {
-                            if let (Some(true), Some(&g)) = (roi.mask.get(j), roi.gray_levels.get(j)) {
-                                count += 1;
-                                sum += u64::from(g);
+                            if let (Some(&inside), Some(&g)) = (roi.mask.get(j), roi.gray_levels.get(j)) {
+                                count += u64::from(inside);
+                                sum += u64::from(g) * u64::from(inside);
                             }
                         });
                         let diff = if count == 0 {
