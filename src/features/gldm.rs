@@ -58,6 +58,7 @@ impl FeatureClass for GrayLevelDependence {
                     if roi.mask[index] {
                         let gray = roi.gray_levels[index];
                         let mut dependent = 0usize;
+                        // Branch-free count: dependence is data-driven and would mispredict.
                         steps.for_each([z, y, x], index, |j| {
                             if let (Some(&inside), Some(&g)) = (roi.mask.get(j), roi.gray_levels.get(j)) {
                                 dependent += usize::from(inside & (i64::from(gray.abs_diff(g)) <= alpha));
