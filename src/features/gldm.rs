@@ -4,7 +4,7 @@
 //! gray level differs by at most `gldm_a`; the voxel goes into dependence size count + 1.
 
 use super::glszm::{GrayLevels, NeighbourSteps, SizeMatrixSums, force2d_axis, validate};
-use super::{ClassSettings, FeatureClass, FeatureDef, RoiView, def, deprecated};
+use super::{ClassSettings, FeatureClass, FeatureDef, RoiView, def, removed};
 use crate::error::{Error, Result};
 
 /// pyradiomics' `gldm` feature class.
@@ -15,10 +15,10 @@ const FEATURES: &[FeatureDef] = &[
     def("DependenceEntropy"),
     def("DependenceNonUniformity"),
     def("DependenceNonUniformityNormalized"),
-    deprecated("DependencePercentage"),
+    removed("DependencePercentage"),
     def("DependenceVariance"),
     def("GrayLevelNonUniformity"),
-    deprecated("GrayLevelNonUniformityNormalized"),
+    removed("GrayLevelNonUniformityNormalized"),
     def("GrayLevelVariance"),
     def("HighGrayLevelEmphasis"),
     def("LargeDependenceEmphasis"),

@@ -1,6 +1,6 @@
 """Oracle: run many pyradiomics feature-class cases and angle generations in one process, print JSON.
 
-Usage: texture_batch.py BATCH.json
+Usage: texture_batch_zones.py BATCH.json
 BATCH.json: {"cases": [{"shape": [z, y, x], "spacing": [x, y, z], "image": "a.f64", "mask": "a_mask.f64",
                         "class": "glszm", "settings": {...pyradiomics kwargs...}}, ...],
              "angles": [{"size": [z, y, x], "distances": [1], "bidirectional": true,
