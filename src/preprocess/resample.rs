@@ -48,7 +48,9 @@ pub fn resample_values(image: &Image, target: &Geometry, interpolator: Interpola
                 return to_array(out, target);
             };
             let coefficients = BSplineCoefficients::compute(data, size, bbox);
-            run_scanlines(&input, &output, &mut out, |c| coefficients.evaluate(c));
+            run_scanlines_batched(&input, &output, &mut out, |coords, line| {
+                coefficients.evaluate_line(&input, coords, line)
+            });
         }
         other => {
             return Err(Error::InvalidArgument(format!(
@@ -256,26 +258,47 @@ where
     T: Copy + Default + Send,
     F: Fn([f64; 3]) -> T + Sync,
 {
+    run_scanlines_batched(input, output, out, |coords, line| {
+        for (c, value) in coords.iter().zip(line.iter_mut()) {
+            *value = if input.is_inside(*c) {
+                evaluate(*c)
+            } else {
+                T::default()
+            };
+        }
+    });
+}
+
+/// [`run_scanlines`] handing each line's continuous indices to `evaluate_line` at once, which
+/// must set every value (the default for points outside the input).
+fn run_scanlines_batched<T, F>(input: &ItkGeometry, output: &ItkGeometry, out: &mut [T], evaluate_line: F)
+where
+    T: Copy + Default + Send,
+    F: Fn(&[[f64; 3]], &mut [T]) + Sync,
+{
     let [nx, ny, _] = output.size;
     if nx == 0 || ny == 0 || out.is_empty() {
         return;
     }
     let n = nx as f64;
-    out.par_chunks_mut(nx).enumerate().for_each(|(row, line)| {
-        let (y, z) = (row % ny, row / ny);
-        let start = input.point_to_continuous_index(output.index_to_point([0, y, z]));
-        let end = input.point_to_continuous_index(output.index_to_point([nx, y, z]));
-        let span = [end[0] - start[0], end[1] - start[1], end[2] - start[2]];
-        for (i, value) in line.iter_mut().enumerate() {
-            let alpha = i as f64 / n;
-            let c = [
-                start[0] + span[0] * alpha,
-                start[1] + span[1] * alpha,
-                start[2] + span[2] * alpha,
-            ];
-            *value = if input.is_inside(c) { evaluate(c) } else { T::default() };
-        }
-    });
+    out.par_chunks_mut(nx).enumerate().for_each_init(
+        || vec![[0.0; 3]; nx],
+        |coords, (row, line)| {
+            let (y, z) = (row % ny, row / ny);
+            let start = input.point_to_continuous_index(output.index_to_point([0, y, z]));
+            let end = input.point_to_continuous_index(output.index_to_point([nx, y, z]));
+            let span = [end[0] - start[0], end[1] - start[1], end[2] - start[2]];
+            for (i, c) in coords.iter_mut().enumerate() {
+                let alpha = i as f64 / n;
+                *c = [
+                    start[0] + span[0] * alpha,
+                    start[1] + span[1] * alpha,
+                    start[2] + span[2] * alpha,
+                ];
+            }
+            evaluate_line(coords, line);
+        },
+    );
 }
 
 fn to_array(values: Vec<f64>, target: &Geometry) -> Result<Array3<f64>> {
@@ -410,10 +433,31 @@ impl BSplineCoefficients {
             .par_chunks_mut(ny * bx)
             .zip(data.par_chunks(ny * nx))
             .for_each(|(dst, src)| {
+                // Four lines at a time, interleaved, so their recursions run side by side.
+                let mut lines = vec![[0.0; 4]; nx];
                 let mut line = vec![0.0; nx];
-                for y in 0..ny {
+                let mut y = 0;
+                while y + 4 <= ny {
+                    for (x, quad) in lines.iter_mut().enumerate() {
+                        *quad = [
+                            src[y * nx + x],
+                            src[(y + 1) * nx + x],
+                            src[(y + 2) * nx + x],
+                            src[(y + 3) * nx + x],
+                        ];
+                    }
+                    prefilter_quad(&mut lines);
+                    for lane in 0..4 {
+                        let row = &mut dst[(y + lane) * bx..(y + lane + 1) * bx];
+                        for (d, quad) in row.iter_mut().zip(&lines[x0..x0 + bx]) {
+                            *d = quad[lane];
+                        }
+                    }
+                    y += 4;
+                }
+                for y in y..ny {
                     line.copy_from_slice(&src[y * nx..(y + 1) * nx]);
-                    prefilter_lanes(&mut line, nx, 1);
+                    prefilter_line(&mut line);
                     dst[y * bx..(y + 1) * bx].copy_from_slice(&line[x0..x0 + bx]);
                 }
             });
@@ -457,10 +501,36 @@ impl BSplineCoefficients {
         }
     }
 
-    /// BSplineInterpolateImageFunction::EvaluateAtContinuousIndex for order 3.
-    fn evaluate(&self, c: [f64; 3]) -> f64 {
-        let mut weights = [[0.0; 4]; 3];
-        let mut offsets = [[0usize; 4]; 3];
+    /// Evaluate every inside point of a scan line (others get 0), four points at a time: their
+    /// sums are independent chains, so interleaving them hides the latency of each one's
+    /// strictly ordered 64-term sum.
+    fn evaluate_line(&self, input: &ItkGeometry, coords: &[[f64; 3]], line: &mut [f64]) {
+        let mut batch = [Support::default(); 4];
+        let mut slots = [0usize; 4];
+        let mut filled = 0;
+        line.fill(0.0);
+        for (i, c) in coords.iter().enumerate().take(line.len()) {
+            if input.is_inside(*c) {
+                batch[filled] = self.support(*c);
+                slots[filled] = i;
+                filled += 1;
+                if filled == 4 {
+                    let sums = self.sum4(&batch);
+                    for (&slot, sum) in slots.iter().zip(sums) {
+                        line[slot] = sum;
+                    }
+                    filled = 0;
+                }
+            }
+        }
+        for k in 0..filled {
+            line[slots[k]] = self.sum(&batch[k]);
+        }
+    }
+
+    /// BSplineInterpolateImageFunction's region of support and weights (order 3) for one point.
+    fn support(&self, c: [f64; 3]) -> Support {
+        let mut support = Support::default();
         for a in 0..3 {
             // ITK floors the index after casting it to float.
             let first = (c[a] as f32).floor() as i64 - 1;
@@ -469,10 +539,10 @@ impl BSplineCoefficients {
             let w0 = (1.0 / 6.0) + 0.5 * w * (w - 1.0) - w3;
             let w2 = w + w0 - 2.0 * w3;
             let w1 = 1.0 - w0 - w2 - w3;
-            weights[a] = [w0, w1, w2, w3];
+            support.weights[a] = [w0, w1, w2, w3];
             let n = self.size[a] as i64;
             let end = n - 1;
-            for (k, offset) in offsets[a].iter_mut().enumerate() {
+            for (k, offset) in support.offsets[a].iter_mut().enumerate() {
                 let mut e = first + k as i64;
                 if n == 1 {
                     e = 0;
@@ -489,18 +559,170 @@ impl BSplineCoefficients {
                 *offset = in_box as usize;
             }
         }
+        // Row starts (z, y) within the box; x offsets are added in the sum.
         let [bx, by, _] = self.extent;
+        for (iz, &oz) in support.offsets[2].iter().enumerate() {
+            for (iy, &oy) in support.offsets[1].iter().enumerate() {
+                support.rows[4 * iz + iy] = (oz * by + oy) * bx;
+            }
+        }
+        support
+    }
+
+    /// ITK's sum: ((1·wx)·wy)·wz · coefficient, x fastest, then y, then z.
+    fn sum(&self, s: &Support) -> f64 {
         let mut sum = 0.0;
-        for (&wz, &oz) in weights[2].iter().zip(&offsets[2]) {
-            for (&wy, &oy) in weights[1].iter().zip(&offsets[1]) {
-                let row = &self.values[(oz * by + oy) * bx..(oz * by + oy + 1) * bx];
-                for (&wx, &ox) in weights[0].iter().zip(&offsets[0]) {
-                    // Same association as ITK: ((1·wx)·wy)·wz, summed x fastest.
-                    sum += wx * wy * wz * row[ox];
+        for iz in 0..4 {
+            for iy in 0..4 {
+                let row = s.rows[4 * iz + iy];
+                for ix in 0..4 {
+                    sum += s.weights[0][ix]
+                        * s.weights[1][iy]
+                        * s.weights[2][iz]
+                        * self.coefficient(row + s.offsets[0][ix]);
                 }
             }
         }
         sum
+    }
+
+    /// [`Self::sum`] for four points in lockstep (each keeps its own ordered chain).
+    fn sum4(&self, s: &[Support; 4]) -> [f64; 4] {
+        let mut sums = [0.0; 4];
+        for iz in 0..4 {
+            for iy in 0..4 {
+                for ix in 0..4 {
+                    for (sum, p) in sums.iter_mut().zip(s) {
+                        let row = p.rows[4 * iz + iy];
+                        *sum += p.weights[0][ix]
+                            * p.weights[1][iy]
+                            * p.weights[2][iz]
+                            * self.coefficient(row + p.offsets[0][ix]);
+                    }
+                }
+            }
+        }
+        sums
+    }
+
+    fn coefficient(&self, offset: usize) -> f64 {
+        self.values.get(offset).copied().unwrap_or(0.0)
+    }
+}
+
+/// The 4×4×4 support of one B-spline evaluation.
+#[derive(Clone, Copy, Default)]
+struct Support {
+    /// Weights per axis (x, y, z).
+    weights: [[f64; 4]; 3],
+    /// Coefficient offsets per axis within the stored box.
+    offsets: [[usize; 4]; 3],
+    /// Flat offsets of the 16 (z, y) rows, index 4·iz + iy.
+    rows: [usize; 16],
+}
+
+/// [`prefilter_lanes`] for one contiguous line (same arithmetic, tighter loops).
+fn prefilter_line(s: &mut [f64]) {
+    let n = s.len();
+    if n < 2 {
+        return;
+    }
+    let z = bspline_pole();
+    let gain = 1.0 * (1.0 - z) * (1.0 - 1.0 / z);
+    for v in s.iter_mut() {
+        *v *= gain;
+    }
+    let horizon = ((1e-10f64).ln() / z.abs().ln()).ceil() as usize;
+    if horizon < n {
+        let mut zn = z;
+        let mut sum = s[0];
+        for &v in &s[1..horizon] {
+            sum += zn * v;
+            zn *= z;
+        }
+        s[0] = sum;
+    } else {
+        prefilter_lanes_full_init(s, n, 1);
+    }
+    let mut previous = s[0];
+    for v in s[1..].iter_mut() {
+        *v += z * previous;
+        previous = *v;
+    }
+    let factor = z / (z * z - 1.0);
+    s[n - 1] = factor * (z * s[n - 2] + s[n - 1]);
+    let mut next = s[n - 1];
+    for v in s[..n - 1].iter_mut().rev() {
+        *v = z * (next - *v);
+        next = *v;
+    }
+}
+
+/// [`prefilter_line`] for four interleaved lines (same arithmetic per line).
+fn prefilter_quad(s: &mut [[f64; 4]]) {
+    let n = s.len();
+    if n < 2 {
+        return;
+    }
+    let z = bspline_pole();
+    let gain = 1.0 * (1.0 - z) * (1.0 - 1.0 / z);
+    for quad in s.iter_mut() {
+        for v in quad.iter_mut() {
+            *v *= gain;
+        }
+    }
+    let horizon = ((1e-10f64).ln() / z.abs().ln()).ceil() as usize;
+    if horizon < n {
+        let mut zn = z;
+        let mut sum = s[0];
+        for quad in &s[1..horizon] {
+            for (acc, v) in sum.iter_mut().zip(quad) {
+                *acc += zn * v;
+            }
+            zn *= z;
+        }
+        s[0] = sum;
+    } else {
+        prefilter_lanes_full_init(s.as_flattened_mut(), n, 4);
+    }
+    let mut previous = s[0];
+    for quad in s[1..].iter_mut() {
+        for (v, p) in quad.iter_mut().zip(previous) {
+            *v += z * p;
+        }
+        previous = *quad;
+    }
+    let factor = z / (z * z - 1.0);
+    let before_last = s[n - 2];
+    for (v, p) in s[n - 1].iter_mut().zip(before_last) {
+        *v = factor * (z * p + *v);
+    }
+    let mut next = s[n - 1];
+    for quad in s[..n - 1].iter_mut().rev() {
+        for (v, nx) in quad.iter_mut().zip(next) {
+            *v = z * (nx - *v);
+        }
+        next = *quad;
+    }
+}
+
+/// Causal initial coefficient of short lines (no horizon shortcut), per lane.
+fn prefilter_lanes_full_init(buf: &mut [f64], n: usize, lanes: usize) {
+    let z = bspline_pole();
+    let iz = 1.0 / z;
+    let z2n_start = z.powf((n - 1) as f64);
+    for lane in 0..lanes {
+        let mut zn = z;
+        let mut z2n = z2n_start;
+        let mut sum = buf[lane] + z2n * buf[(n - 1) * lanes + lane];
+        // ITK's `z2n *= z2n * iz`, i.e. z2n·(z2n/z).
+        z2n = z2n * (z2n * iz);
+        for k in 1..=n - 2 {
+            sum += (zn + z2n) * buf[k * lanes + lane];
+            zn *= z;
+            z2n *= iz;
+        }
+        buf[lane] = sum / (1.0 - zn * zn);
     }
 }
 
@@ -530,21 +752,7 @@ fn prefilter_lanes(buf: &mut [f64], n: usize, lanes: usize) {
             zn *= z;
         }
     } else {
-        let iz = 1.0 / z;
-        let z2n_start = z.powf((n - 1) as f64);
-        for lane in 0..lanes {
-            let mut zn = z;
-            let mut z2n = z2n_start;
-            let mut sum = buf[lane] + z2n * buf[(n - 1) * lanes + lane];
-            // ITK's `z2n *= z2n * iz`, i.e. z2n·(z2n/z).
-            z2n = z2n * (z2n * iz);
-            for k in 1..=n - 2 {
-                sum += (zn + z2n) * buf[k * lanes + lane];
-                zn *= z;
-                z2n *= iz;
-            }
-            buf[lane] = sum / (1.0 - zn * zn);
-        }
+        prefilter_lanes_full_init(buf, n, lanes);
     }
     // Causal recursion.
     for k in 1..n {
@@ -578,16 +786,18 @@ fn bounding_box(mask: &LabelMap, label: u32) -> Result<([usize; 3], [usize; 3])>
     let mut lo = [usize::MAX; 3];
     let mut hi = [0usize; 3];
     let mut found = false;
-    if label != 0 {
-        for ((z, y, x), &l) in mask.labels.indexed_iter() {
-            if l == label {
-                found = true;
-                let idx = [x, y, z];
-                for a in 0..3 {
-                    lo[a] = lo[a].min(idx[a]);
-                    hi[a] = hi[a].max(idx[a]);
-                }
-            }
+    let [nx, ny, _] = mask.geometry.size;
+    let labels = mask.labels.as_standard_layout();
+    if let (true, Some(flat)) = (label != 0 && nx > 0 && ny > 0, labels.as_slice()) {
+        for (row, line) in flat.chunks_exact(nx).enumerate() {
+            let Some(first) = line.iter().position(|&l| l == label) else {
+                continue;
+            };
+            let last = line.iter().rposition(|&l| l == label).unwrap_or(first);
+            found = true;
+            let (y, z) = (row % ny, row / ny);
+            lo = [lo[0].min(first), lo[1].min(y), lo[2].min(z)];
+            hi = [hi[0].max(last), hi[1].max(y), hi[2].max(z)];
         }
     }
     if !found {
