@@ -531,10 +531,10 @@ impl BSplineCoefficients {
     /// BSplineInterpolateImageFunction's region of support and weights (order 3) for one point.
     fn support(&self, c: [f64; 3]) -> Support {
         let mut support = Support::default();
-        for a in 0..3 {
+        for (a, &ca) in c.iter().enumerate() {
             // ITK floors the index after casting it to float.
-            let first = (c[a] as f32).floor() as i64 - 1;
-            let w = c[a] - (first + 1) as f64;
+            let first = (ca as f32).floor() as i64 - 1;
+            let w = ca - (first + 1) as f64;
             let w3 = (1.0 / 6.0) * w * w * w;
             let w0 = (1.0 / 6.0) + 0.5 * w * (w - 1.0) - w3;
             let w2 = w + w0 - 2.0 * w3;
