@@ -519,7 +519,7 @@ fn resample_to_spacing_matches_pyradiomics() {
     assert_eq!(theirs_all.len(), expected.len());
     let (mut ok, mut errors, mut flips, mut voxels) = (0, 0, 0, 0);
     let (mut inexact_aligned, mut inexact_rotated) = (0, 0);
-    let (mut label_absent, mut outside) = (0, 0);
+    let mut label_absent = 0;
     let mut shortcut = 0;
     let mut outside = 0;
     let (mut mask_ties_rotated, mut mask_voxels_rotated, mut flips_rotated) = (0, 0, 0);
