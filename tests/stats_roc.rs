@@ -6,7 +6,9 @@ mod stats_support;
 use radscore::stats::roc::{Direction, Roc, delong_covariance, delong_test, roc};
 use stats_support::*;
 
-fn asah() -> Option<(Vec<bool>, Vec<f64>, Vec<f64>, Vec<f64>)> {
+type Asah = (Vec<bool>, Vec<f64>, Vec<f64>, Vec<f64>);
+
+fn asah() -> Option<Asah> {
     let csv = Csv::read(&stats_data()?.join("aSAH.csv"));
     let outcome: Vec<bool> = csv.strings("outcome").iter().map(|s| s == "Poor").collect();
     Some((outcome, csv.numbers("wfns"), csv.numbers("ndka"), csv.numbers("s100b")))

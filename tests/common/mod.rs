@@ -14,10 +14,7 @@ pub fn shared_dir() -> Option<PathBuf> {
     if dir.join("data").is_dir() {
         return Some(dir);
     }
-    missing(&format!(
-        "reference data not found at {} (set RADSCORE_SHARED)",
-        dir.display()
-    ));
+    missing(&format!("reference data not found at {} (set RADSCORE_SHARED)", dir.display()));
     None
 }
 
@@ -60,10 +57,7 @@ pub fn run_oracle(python: &Path, script: &str, args: &[&str]) -> serde_json::Val
         );
     }
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "oracle {script} printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
+        panic!("oracle {script} printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
     })
 }
 
@@ -96,11 +90,7 @@ pub fn rel_diff(ours: f64, theirs: f64) -> f64 {
         return 0.0;
     }
     let diff = (ours - theirs).abs();
-    if diff <= 1e-9 {
-        0.0
-    } else {
-        diff / theirs.abs().max(1e-300)
-    }
+    if diff <= 1e-9 { 0.0 } else { diff / theirs.abs().max(1e-300) }
 }
 
 /// Deterministic pseudo-random numbers (SplitMix64) for generated test volumes.

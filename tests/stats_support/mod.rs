@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 #[path = "../common/mod.rs"]
 mod common;
+#[allow(unused_imports)]
 pub use common::{Rng, close, oracle_python, rel_diff, run_oracle, temp_dir};
 
 /// `shared/data/stats` (R reference data), or `None` (printed SKIPPED) when absent.
