@@ -12,6 +12,7 @@
 //!   because R's `sample()` stream cannot be reproduced outside R.
 
 pub mod distributions;
+pub mod icc;
 pub mod logistic;
 pub mod roc;
 
