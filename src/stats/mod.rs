@@ -11,10 +11,12 @@
 //! - randomness (fold ids, bootstrap indices) is an input, or drawn from a seeded [`SplitMix64`],
 //!   because R's `sample()` stream cannot be reproduced outside R.
 
+pub mod correlation;
 pub mod distributions;
 pub mod icc;
 pub mod logistic;
 pub mod roc;
+pub mod zscore;
 
 use crate::{Error, Result};
 use nalgebra::DMatrix;
