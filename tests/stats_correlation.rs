@@ -2,6 +2,8 @@
 //! example (shared/docs/STATISTICS.md §2: cutoff .6 → exact {1,5,4}, fast {4,5,1,3}; the matrix is
 //! the one in caret's `?findCorrelation` example), and z-scoring against R's scale() definition.
 
+#![allow(clippy::needless_range_loop)] // index loops over parallel reference arrays read clearer
+
 mod stats_support;
 use nalgebra::DMatrix;
 use radscore::stats::correlation::{

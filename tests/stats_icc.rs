@@ -2,6 +2,8 @@
 //! "irr_anxiety.csv" and "shrout_fleiss_1979.csv") and against a statsmodels-ANOVA + scipy oracle
 //! on generated tables; the ICC filter on a constant and a noisy feature.
 
+#![allow(clippy::needless_range_loop)] // index loops over parallel reference arrays read clearer
+
 mod stats_support;
 use nalgebra::DMatrix;
 use radscore::stats::icc::{IccDrop, IccModel, IccSettings, IccUnit, icc, icc_filter};

@@ -2,6 +2,8 @@
 //! summary quoted in shared/data/stats/REFERENCE_VALUES.md, "mtcars.csv" row) and against
 //! statsmodels (Logit, tight tolerance) on generated data.
 
+#![allow(clippy::needless_range_loop)] // index loops over parallel reference arrays read clearer
+
 mod stats_support;
 use nalgebra::DMatrix;
 use radscore::stats::logistic::{

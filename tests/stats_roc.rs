@@ -2,6 +2,8 @@
 //! Expected values: pROC 1.19 tests (test-auc.R, test-var.R, test-ci.auc.R, test-cov.R,
 //! test-roc.test.R, test-coords.R) as quoted in shared/data/stats/REFERENCE_VALUES.md ("aSAH.csv" row).
 
+#![allow(clippy::needless_range_loop)] // index loops over parallel reference arrays read clearer
+
 mod stats_support;
 use radscore::stats::roc::{Direction, Roc, delong_covariance, delong_test, roc};
 use stats_support::*;

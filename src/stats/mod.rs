@@ -13,6 +13,7 @@
 
 pub mod correlation;
 pub mod distributions;
+pub mod glmnet;
 pub mod icc;
 pub mod logistic;
 pub mod roc;
