@@ -724,3 +724,10 @@ pub fn backward_elimination(x: &DMatrix<f64>, y: &[bool], names: &[String], thre
         final_fit: None,
     })
 }
+
+/// Coefficients of the binomial GLM `y ~ design + offset(offset)` fitted as R's glm.fit (the
+/// design includes any intercept column). Used for calibration intercept/slope.
+pub(crate) fn logistic_offset_fit(design: &DMatrix<f64>, y: &[f64], offset: &[f64]) -> Result<Vec<f64>> {
+    let names: Vec<String> = (0..design.ncols()).map(|j| format!("column {}", j + 1)).collect();
+    Ok(irls(design, y, offset, None, &GlmSettings::default(), &names)?.coefficients)
+}

@@ -11,9 +11,12 @@
 //! - randomness (fold ids, bootstrap indices) is an input, or drawn from a seeded [`SplitMix64`],
 //!   because R's `sample()` stream cannot be reproduced outside R.
 
+pub mod calibration;
 pub mod correlation;
+pub mod dca;
 pub mod distributions;
 pub mod glmnet;
+pub mod hypothesis;
 pub mod icc;
 pub mod logistic;
 pub mod roc;

@@ -151,8 +151,7 @@ impl Csv {
 #[track_caller]
 pub fn assert_rel(what: &str, ours: f64, r: f64, tol: f64) -> f64 {
     let diff = (ours - r).abs();
-    // Differences below 1e-12 absolute count as 0 (values at or near zero).
-    let rel = if diff <= 1e-12 { 0.0 } else { diff / r.abs().max(1e-300) };
+    let rel = if r == 0.0 { diff } else { diff / r.abs() };
     assert!(
         diff <= tol * r.abs().max(1e-300) || diff <= 1e-12,
         "{what}: ours {ours:.15e}, R {r:.15e}, rel {rel:.3e}"
