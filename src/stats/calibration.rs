@@ -235,11 +235,16 @@ pub fn calibration_stats(p: &[f64], y: &[bool]) -> Result<CalibrationStats> {
 }
 
 /// The apparent calibration curve: lowess(p, y, iter = 0) evaluated at `grid` by linear
-/// interpolation (ties in p averaged, as `approx(ties = mean)`).
+/// interpolation (ties in p averaged, as `approx(ties = mean)`); grid points outside the range of
+/// `p` take the end values (`rule = 2`), so that bootstrap resamples with a narrower range still
+/// give a curve.
 pub fn calibration_curve(p: &[f64], y: &[bool], grid: &[f64]) -> Result<Vec<f64>> {
     let yv: Vec<f64> = y.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect();
     let (sx, sy) = lowess(p, &yv, 2.0 / 3.0, 0, None)?;
-    Ok(grid.iter().map(|&g| approx_linear(&sx, &sy, g)).collect())
+    let (Some(&lo), Some(&hi)) = (sx.first(), sx.last()) else {
+        return Ok(vec![f64::NAN; grid.len()]);
+    };
+    Ok(grid.iter().map(|&g| approx_linear(&sx, &sy, g.clamp(lo, hi))).collect())
 }
 
 /// rms `calibrate`'s default grid: 50 points from the 5th smallest to the 5th largest p.

@@ -11,6 +11,7 @@
 //! - randomness (fold ids, bootstrap indices) is an input, or drawn from a seeded [`SplitMix64`],
 //!   because R's `sample()` stream cannot be reproduced outside R.
 
+pub mod bootstrap;
 pub mod calibration;
 pub mod correlation;
 pub mod dca;
@@ -188,7 +189,6 @@ pub(crate) fn median(values: &[f64]) -> f64 {
 
 /// R's `quantile(x, probs, type = 7)` on values already sorted ascending (same arithmetic:
 /// index 1 + (n−1)p, then (1−h)·x[lo] + h·x[hi] when the two differ).
-#[allow(dead_code)] // used by the Hosmer–Lemeshow grouping
 pub(crate) fn quantile_type7(sorted: &[f64], prob: f64) -> f64 {
     let n = sorted.len();
     if n == 0 || prob.is_nan() {
