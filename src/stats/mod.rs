@@ -20,6 +20,8 @@ pub mod glmnet;
 pub mod hypothesis;
 pub mod icc;
 pub mod logistic;
+pub mod nomogram;
+pub mod pretty;
 pub mod roc;
 pub mod zscore;
 
