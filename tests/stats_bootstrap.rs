@@ -12,7 +12,9 @@ use radscore::stats::roc::auc;
 use radscore::stats::{Fit, Predict};
 use stats_support::*;
 
-fn asah() -> Option<(DMatrix<f64>, Vec<bool>, Vec<Vec<usize>>)> {
+type AsahData = (DMatrix<f64>, Vec<bool>, Vec<Vec<usize>>);
+
+fn asah() -> Option<AsahData> {
     let dir = stats_data()?;
     let csv = Csv::read(&dir.join("aSAH.csv"));
     let y: Vec<bool> = csv.strings("outcome").iter().map(|s| s == "Poor").collect();

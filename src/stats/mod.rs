@@ -19,6 +19,7 @@ pub mod distributions;
 pub mod glmnet;
 pub mod hypothesis;
 pub mod icc;
+pub mod io;
 pub mod logistic;
 pub mod nomogram;
 pub mod pretty;
