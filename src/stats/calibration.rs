@@ -3,7 +3,7 @@
 //! iter = 0), calibration intercept and slope, Brier score, Emax/Eavg/E90, and the
 //! Hosmer–Lemeshow test with ResourceSelection's grouping.
 
-use super::distributions::pchisq_upper;
+use super::distributions::{is_positive, pchisq_upper};
 use super::logistic::{approx_linear, logistic_offset_fit};
 use super::{check_finite, check_same_len, count_classes, qlogis, quantile_type7};
 use crate::{Error, Result};
@@ -14,7 +14,7 @@ pub fn lowess(x: &[f64], y: &[f64], f: f64, iter: usize, delta: Option<f64>) -> 
     check_same_len(x.len(), y.len(), "x", "y")?;
     check_finite(x, "x")?;
     check_finite(y, "y")?;
-    if !(f > 0.0) || !f.is_finite() {
+    if !is_positive(f) || !f.is_finite() {
         return Err(Error::setting("lowess.f", format!("must be positive, got {f}")));
     }
     let n = x.len();
@@ -277,6 +277,9 @@ pub struct HosmerLemeshow {
 pub fn hosmer_lemeshow(p: &[f64], y: &[bool], g: usize) -> Result<HosmerLemeshow> {
     check_same_len(p.len(), y.len(), "probabilities", "outcome")?;
     check_finite(p, "probability")?;
+    if p.is_empty() {
+        return Err(Error::Stats("Hosmer–Lemeshow: no observations".into()));
+    }
     if g < 3 {
         return Err(Error::setting(
             "hosmer_lemeshow.g",

@@ -70,7 +70,7 @@ impl LassoSettings {
             ));
         }
         if let Some(lambda) = &self.lambda {
-            if lambda.is_empty() || lambda.iter().any(|l| !(*l >= 0.0) || !l.is_finite()) {
+            if lambda.is_empty() || lambda.iter().any(|l| l.is_nan() || *l < 0.0 || !l.is_finite()) {
                 return Err(Error::setting("lasso.lambda", "must be non-negative finite values"));
             }
             if lambda.windows(2).any(|w| w[1] > w[0]) {

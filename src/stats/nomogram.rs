@@ -86,7 +86,7 @@ pub fn nomogram(coefficients: &[f64], x: &DMatrix<f64>, names: &[String]) -> Res
             min_contribution: min,
         });
     }
-    if !(widest > 0.0) {
+    if widest.is_nan() || widest <= 0.0 {
         return Err(Error::Stats(
             "nomogram: every predictor has a zero coefficient or a single value".into(),
         ));
