@@ -17,7 +17,7 @@ pub use card::{
     RadscoreModel,
 };
 pub use figure::nomogram_svg;
-pub use nomogram::{NomogramAxis, NomogramScale, pretty};
+pub use nomogram::{NomogramAxis, NomogramScale};
 pub use predict::{ClinicalValue, Prediction, TermPoints};
 
 /// The model file format this version reads and writes.
