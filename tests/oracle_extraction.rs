@@ -233,7 +233,11 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "force2d",
-            params: json!({"setting": {"force2D": true, "force2Ddimension": 0}}),
+            // Without a featureClass section pyradiomics would add shape2D, which its own
+            // extractor rejects for multi-slice ROIs; list the 3D classes explicitly.
+            params: json!({"setting": {"force2D": true, "force2Ddimension": 0},
+                           "featureClass": {"shape": null, "firstorder": null, "glcm": null, "gldm": null,
+                                            "glrlm": null, "glszm": null, "ngtdm": null}}),
             ..Case::default()
         },
         Case {

@@ -57,11 +57,15 @@ pub fn fit_zscore(card: &mut ModelCard, cohort: &[FeatureSet]) -> Result<()> {
     for f in &mut card.radscore.features {
         let mut xs = Vec::with_capacity(cohort.len());
         for (i, lesion) in cohort.iter().enumerate() {
-            let x = *lesion.get(&f.key).ok_or_else(|| {
-                Error::Model(format!("cohort lesion {} has no feature '{}'", i + 1, f.key))
-            })?;
+            let x = *lesion
+                .get(&f.key)
+                .ok_or_else(|| Error::Model(format!("cohort lesion {} has no feature '{}'", i + 1, f.key)))?;
             if !x.is_finite() {
-                return Err(Error::Model(format!("cohort lesion {} has feature '{}' = {x}", i + 1, f.key)));
+                return Err(Error::Model(format!(
+                    "cohort lesion {} has feature '{}' = {x}",
+                    i + 1,
+                    f.key
+                )));
             }
             xs.push(x);
         }
@@ -115,7 +119,12 @@ pub fn recalibrate(
     } else {
         None
     };
-    if card.radscore.features.iter().any(|f| f.mean.is_none() || f.sd.is_none()) {
+    if card
+        .radscore
+        .features
+        .iter()
+        .any(|f| f.mean.is_none() || f.sd.is_none())
+    {
         let feats: Vec<FeatureSet> = cohort.iter().map(|l| l.features.clone()).collect();
         fit_zscore(&mut card, &feats)?;
     }
@@ -129,11 +138,7 @@ pub fn recalibrate(
             *codes = Some((0..levels.len()).map(|i| i as f64).collect());
         }
     }
-    let missing: Vec<String> = card
-        .missing()
-        .into_iter()
-        .filter(|m| m != "fusion.intercept")
-        .collect();
+    let missing: Vec<String> = card.missing().into_iter().filter(|m| m != "fusion.intercept").collect();
     if !missing.is_empty() {
         return Err(Error::Model(format!(
             "recalibration keeps the published coefficients, but these are missing: {} (train the model instead: radscore train)",
@@ -250,5 +255,7 @@ fn fit_intercept_slope(offset: &[f64], y: &[f64]) -> Result<(f64, f64, f64, f64)
             return Ok((a, (h11 / det).sqrt(), b, (h00 / det).sqrt()));
         }
     }
-    Err(Error::Model("logistic recalibration did not converge (separation?)".into()))
+    Err(Error::Model(
+        "logistic recalibration did not converge (separation?)".into(),
+    ))
 }

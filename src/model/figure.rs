@@ -7,9 +7,9 @@ use svg::node::element::{Circle, Line, Rectangle, Text as TextElement};
 
 use super::card::ModelCard;
 use super::nomogram::NomogramScale;
-use crate::stats::pretty::pretty;
 use super::predict::{Prediction, logistic};
 use crate::error::Result;
+use crate::stats::pretty::pretty;
 
 const WIDTH: f64 = 960.0;
 const LEFT: f64 = 250.0;
