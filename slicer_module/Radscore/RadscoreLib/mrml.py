@@ -122,8 +122,21 @@ def segment_name(segmentationNode, segmentId: str) -> str:
     return s.GetName() if s is not None and s.GetName() else segmentId
 
 
+def register_converter_rules() -> None:
+    """Slicer's Segmentations module registers the representation converters at startup;
+    headless (slicer-core) nobody does, so closed surfaces could not be voxelized. Register
+    the two standard rules when none is there (a no-op inside Slicer)."""
+    slicer = _slicer()
+    factory = slicer.vtkSegmentationConverterFactory.GetInstance()
+    if factory.GetConverterRules():
+        return
+    factory.RegisterConverterRule(slicer.vtkBinaryLabelmapToClosedSurfaceConversionRule())
+    factory.RegisterConverterRule(slicer.vtkClosedSurfaceToBinaryLabelmapConversionRule())
+
+
 def check_segmentation(segmentationNode, segmentIds: Optional[list[str]]) -> list[str]:
     """Validate the segmentation and the chosen segments; returns the segment ids to use."""
+    register_converter_rules()
     if segmentationNode is None:
         raise InputError("No segmentation is selected. Segment the lesion(s) in Segment Editor first.")
     if not segmentationNode.IsA("vtkMRMLSegmentationNode"):

@@ -56,6 +56,9 @@ def slicer_mod():
 
 @pytest.fixture
 def scene(slicer_mod):
+    from RadscoreLib import mrml
+
+    mrml.register_converter_rules()  # as Slicer's Segmentations module does at startup
     s = slicer_mod.vtkMRMLScene()
     yield s
     s.Clear(1)
