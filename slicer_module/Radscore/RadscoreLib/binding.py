@@ -577,6 +577,7 @@ def extract(
     """
     lib = settings._lib
     raised: list[BaseException] = []
+    cancel_requested = []
 
     if progress is None:
         cb = _PROGRESS_FN()
@@ -585,7 +586,10 @@ def extract(
         def relay(fraction: float, stage: bytes, _user) -> int:
             try:
                 keep_going = progress(float(fraction), stage.decode("utf-8", "replace") if stage else "")
-                return 1 if keep_going is False else 0
+                if keep_going is False:
+                    cancel_requested.append(True)
+                    return 1
+                return 0
             except BaseException as e:  # noqa: BLE001 - re-raised after the C call returns
                 raised.append(e)
                 return 1
@@ -593,8 +597,14 @@ def extract(
         cb = _PROGRESS_FN(relay)
     out = ctypes.c_void_p()
     status = lib.raw.radscore_extract(settings.ptr, image.ptr, mask.ptr, cb, None, ctypes.byref(out))
-    if raised:
-        raise raised[0]
+    if raised or (cancel_requested and status == 0):
+        # The library relays progress while its workers keep going, so a request made at
+        # the last stage can arrive after they finished: honour it here, as documented.
+        if status == 0:
+            lib.raw.radscore_result_free(out)
+        if raised:
+            raise raised[0]
+        raise CancelledError(STATUS["CANCELLED"], "cancelled by the progress callback", "radscore_extract")
     lib.check(status, "radscore_extract")
     return Result(out.value, lib)
 
