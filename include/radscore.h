@@ -25,6 +25,11 @@
 #define RADSCORE_ABI_VERSION 1
 
 /**
+ * The model file format this version reads and writes.
+ */
+#define MODEL_FORMAT_VERSION 1
+
+/**
  * Result of a fallible call. Values are stable: new codes are only ever added.
  */
 enum radscore_status
@@ -151,6 +156,16 @@ typedef struct radscore_image radscore_image;
 typedef struct radscore_mask radscore_mask;
 
 /**
+ * A model card (Radscore + fusion model + nomogram). Free with `radscore_model_free`.
+ */
+typedef struct radscore_model radscore_model;
+
+/**
+ * One prediction. Free with `radscore_prediction_free`.
+ */
+typedef struct radscore_prediction radscore_prediction;
+
+/**
  * Features of one extraction, in pyradiomics' order. Free with `radscore_result_free`.
  */
 typedef struct radscore_result radscore_result;
@@ -271,6 +286,86 @@ radscore_status radscore_mask_read(const char *path, const char *segment, radsco
  * Free a mask. NULL is a no-op; must not be called twice on the same handle.
  */
 void radscore_mask_free(radscore_mask *mask);
+
+/**
+ * Load a model file (JSON). `out` receives a new handle (free with `radscore_model_free`).
+ * Errors: NULL arguments, `RADSCORE_STATUS_IO`, `RADSCORE_STATUS_MODEL` naming what is wrong.
+ */
+radscore_status radscore_model_from_file(const char *path, radscore_model **out);
+
+/**
+ * Load a model from its JSON text. `out` receives a new handle.
+ */
+radscore_status radscore_model_from_string(const char *json, radscore_model **out);
+
+/**
+ * Load a model card shipped with radscore by id ("front-oncol-2025", "cancer-med-2026").
+ */
+radscore_status radscore_model_from_card(const char *id, radscore_model **out);
+
+/**
+ * The model as JSON (the model file), copied into `buf` with snprintf semantics: returns the
+ * full length excluding the NUL; 0 if `model` is NULL or invalid.
+ */
+size_t radscore_model_json(const radscore_model *model, char *buf, size_t len);
+
+/**
+ * `RADSCORE_STATUS_OK` if the model can predict; otherwise `RADSCORE_STATUS_MODEL` with a
+ * message listing what must be fitted locally (and how).
+ */
+radscore_status radscore_model_check_complete(const radscore_model *model);
+
+/**
+ * Predict from extracted features (`features`, a result of `radscore_extract` holding every
+ * feature the Radscore needs) and clinical values given as a JSON object, e.g.
+ * `{"ki67": 30, "hepatic_metastases": "multiple", "extrahepatic_metastasis": "yes"}`
+ * (NULL when the model has no clinical predictor). `out` receives a new prediction.
+ * Errors: NULL arguments; `RADSCORE_STATUS_MODEL` for an incomplete model, a missing feature,
+ * or a missing, unknown or out-of-range clinical value (the message names it).
+ */
+radscore_status radscore_model_predict(const radscore_model *model,
+                                       const radscore_result *features,
+                                       const char *clinical_json,
+                                       radscore_prediction **out);
+
+/**
+ * Predict from a Radscore value and clinical values (JSON object, or NULL).
+ */
+radscore_status radscore_model_predict_radscore(const radscore_model *model,
+                                                double radscore,
+                                                const char *clinical_json,
+                                                radscore_prediction **out);
+
+/**
+ * The Radscore of a prediction (NaN if `prediction` is NULL or invalid).
+ */
+double radscore_prediction_radscore(const radscore_prediction *prediction);
+
+/**
+ * The probability of the model's event (NaN if `prediction` is NULL or invalid).
+ */
+double radscore_prediction_probability(const radscore_prediction *prediction);
+
+/**
+ * The nomogram's total points (NaN if `prediction` is NULL or invalid).
+ */
+double radscore_prediction_total_points(const radscore_prediction *prediction);
+
+/**
+ * The whole prediction as JSON (`radscore`, `linear_predictor`, `probability`, `event`,
+ * `terms` with points, `total_points`), snprintf semantics; 0 if NULL or invalid.
+ */
+size_t radscore_prediction_json(const radscore_prediction *prediction, char *buf, size_t len);
+
+/**
+ * Free a model. NULL is a no-op; must not be called twice on the same handle.
+ */
+void radscore_model_free(radscore_model *model);
+
+/**
+ * Free a prediction. NULL is a no-op; must not be called twice on the same handle.
+ */
+void radscore_prediction_free(radscore_prediction *prediction);
 
 /**
  * Number of features (0 if `result` is NULL or invalid).

@@ -230,13 +230,23 @@ fn push_class(
             }
         }
         None => {
-            for (d, v) in defs.iter().zip(values) {
+            for i in pyradiomics_order(defs) {
+                let d = &defs[i];
                 if !d.deprecated {
-                    out.insert(format!("{prefix}_{}_{}", class.name(), d.name), *v);
+                    let v = values.get(i).copied().unwrap_or(f64::NAN);
+                    out.insert(format!("{prefix}_{}_{}", class.name(), d.name), v);
                 }
             }
         }
     }
+}
+
+/// pyradiomics lists a class's features in the order of their method names
+/// (`get<Name>FeatureValue`), so `MeanAbsoluteDeviation` comes before `Mean`.
+fn pyradiomics_order(defs: &[features::FeatureDef]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..defs.len()).collect();
+    idx.sort_by_key(|&i| format!("get{}FeatureValue", defs[i].name));
+    idx
 }
 
 /// Read image and mask files and extract. `segment` selects a segment of a Slicer

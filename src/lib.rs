@@ -9,6 +9,7 @@
 // `!(x > 0.0)` is deliberate throughout: it rejects NaN along with non-positive values.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod batch;
 pub mod error;
 pub mod extract;
 pub mod features;

@@ -2,7 +2,7 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -64,6 +64,27 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Worker threads (0 = all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
+    /// Extract a whole cohort (CSV with Image, Mask[, Label, ID] columns, as pyradiomics' batch
+    /// mode): one output row per lesion, failures listed in an errors file, resumable.
+    Batch {
+        /// Cohort CSV.
+        cohort: PathBuf,
+        /// Output feature CSV (appended to; finished cases are skipped).
+        #[arg(long)]
+        out: PathBuf,
+        /// Errors CSV (default: OUT with `.errors.csv`).
+        #[arg(long)]
+        errors: Option<PathBuf>,
+        /// pyradiomics parameter file.
+        #[arg(long, conflicts_with = "preset")]
+        param: Option<PathBuf>,
+        /// Built-in settings.
+        #[arg(long)]
+        preset: Option<String>,
         /// Worker threads (0 = all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
@@ -179,6 +200,46 @@ fn run(command: Command) -> Result<()> {
                 Format::Json => to_json(&features),
             };
             write_output(out.as_deref(), &text)
+        }
+        Command::Batch {
+            cohort,
+            out,
+            errors,
+            param,
+            preset,
+            threads,
+        } => {
+            let settings = match (&param, &preset) {
+                (Some(p), _) => Settings::from_file(p)?,
+                (None, Some(name)) => Settings::preset(name)?,
+                (None, None) => Settings::default(),
+            };
+            let valid = settings.validate()?;
+            let errors = errors.unwrap_or_else(|| out.with_extension("errors.csv"));
+            let tty = std::io::stderr().is_terminal();
+            let summary = with_threads(threads, || {
+                radscore::batch::run_batch(&cohort, &out, &errors, &valid, &|done, total, case| {
+                    if tty {
+                        eprint!("\r[{done}/{total}] row {} {}\x1b[K", case.row, case.image.display());
+                    }
+                })
+            })?;
+            if tty {
+                eprintln!();
+            }
+            eprintln!(
+                "{} cases: {} extracted, {} failed{}, {} already done",
+                summary.total,
+                summary.succeeded,
+                summary.failed,
+                if summary.failed > 0 {
+                    format!(" (see {})", errors.display())
+                } else {
+                    String::new()
+                },
+                summary.skipped
+            );
+            Ok(())
         }
         Command::Phantom {
             out,

@@ -308,5 +308,6 @@ fn phantom_matches_ibsi_reference_values() {
         "unexpected IBSI mismatches:\n{}",
         unexpected.join("\n")
     );
-    assert!(matched.len() >= 300, "only {} IBSI values compared", matched.len());
+    // 3D and 2.5D aggregations only (per-slice 2D is not native to pyradiomics).
+    assert!(matched.len() >= 270, "only {} IBSI values matched", matched.len());
 }

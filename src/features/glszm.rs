@@ -1,20 +1,489 @@
-//! GrayLevelSizeZone (glszm): placeholder until implemented.
+//! GrayLevelSizeZone (glszm): pyradiomics' Gray Level Size Zone Matrix features.
+//!
+//! A zone is a maximal set of ROI voxels with the same gray level, connected through the
+//! bidirectional distance-1 offsets (26-connectivity, fewer for thin ROIs or with force2D;
+//! pyradiomics ignores `distances` here). The matrix counts zones by (gray level, size).
+//!
+//! This file also holds the helpers shared with GLDM and NGTDM: input validation, the
+//! neighbour walk over the flat array ([`NeighbourSteps`]), the gray-level index
+//! ([`GrayLevels`]) and the features of a (gray level × size) count matrix ([`SizeMatrixSums`]).
 
-use super::{ClassSettings, FeatureClass, FeatureDef, RoiView};
+use super::neighbourhood::angles;
+use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, def};
 use crate::error::{Error, Result};
 
 /// pyradiomics' `glszm` feature class.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GrayLevelSizeZone;
 
+const FEATURES: &[FeatureDef] = &[
+    def("GrayLevelNonUniformity"),
+    def("GrayLevelNonUniformityNormalized"),
+    def("GrayLevelVariance"),
+    def("HighGrayLevelZoneEmphasis"),
+    def("LargeAreaEmphasis"),
+    def("LargeAreaHighGrayLevelEmphasis"),
+    def("LargeAreaLowGrayLevelEmphasis"),
+    def("LowGrayLevelZoneEmphasis"),
+    def("SizeZoneNonUniformity"),
+    def("SizeZoneNonUniformityNormalized"),
+    def("SmallAreaEmphasis"),
+    def("SmallAreaHighGrayLevelEmphasis"),
+    def("SmallAreaLowGrayLevelEmphasis"),
+    def("ZoneEntropy"),
+    def("ZonePercentage"),
+    def("ZoneVariance"),
+];
+
 impl FeatureClass for GrayLevelSizeZone {
     fn name(&self) -> &'static str {
         "glszm"
     }
+
     fn features(&self) -> &'static [FeatureDef] {
-        &[]
+        FEATURES
     }
-    fn compute(&self, _roi: &RoiView<'_>, _settings: &ClassSettings) -> Result<Vec<f64>> {
-        Err(Error::InvalidArgument("glszm not implemented yet".into()))
+
+    fn compute(&self, roi: &RoiView<'_>, settings: &ClassSettings) -> Result<Vec<f64>> {
+        let n_voxels = validate(roi)?;
+        if n_voxels > u32::MAX as usize {
+            return Err(Error::InvalidArgument(format!(
+                "ROI of {n_voxels} voxels is too large for GLSZM"
+            )));
+        }
+        // The C code builds its angles with distance 1 regardless of the `distances` setting.
+        let steps = NeighbourSteps::new(roi.shape, &[1], force2d_axis(settings)?)?;
+        let levels = GrayLevels::new(roi, n_voxels)?;
+        let zones = find_zones(roi, &steps, &levels);
+
+        // Zones sorted by (level index, size): equal cells are adjacent.
+        let mut per_level = vec![0.0f64; levels.len()];
+        let mut per_size = vec![0u32; n_voxels + 1];
+        let mut cells: Vec<(f64, f64, f64)> = Vec::new();
+        let mut run_start = 0;
+        while run_start < zones.len() {
+            let key = zones[run_start];
+            let mut run_end = run_start + 1;
+            while run_end < zones.len() && zones[run_end] == key {
+                run_end += 1;
+            }
+            let count = (run_end - run_start) as f64;
+            let (level_index, size) = ((key >> 32) as usize, (key & 0xFFFF_FFFF) as usize);
+            if let Some(p) = per_level.get_mut(level_index) {
+                *p += count;
+            }
+            if let Some(p) = per_size.get_mut(size) {
+                *p += (run_end - run_start) as u32;
+            }
+            cells.push((f64::from(levels.value(level_index)), size as f64, count));
+            run_start = run_end;
+        }
+        let by_level: Vec<(f64, f64)> = levels
+            .values()
+            .iter()
+            .zip(&per_level)
+            .map(|(&g, &n)| (f64::from(g), n))
+            .collect();
+        let by_size: Vec<(f64, f64)> = per_size
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(j, &n)| (j as f64, f64::from(n)))
+            .collect();
+
+        let s = SizeMatrixSums::new(&cells, &by_level, &by_size);
+        // Np = Σ j·ps is the voxel count; never 0 for a non-empty ROI.
+        let n_p = by_size.iter().map(|(j, n)| j * n).sum::<f64>();
+        let zone_percentage = s.total / if n_p == 0.0 { 1.0 } else { n_p };
+        Ok(vec![
+            s.level_non_uniformity,
+            s.level_non_uniformity_normalized,
+            s.level_variance,
+            s.high_level_emphasis,
+            s.large_emphasis,
+            s.large_high_level_emphasis,
+            s.large_low_level_emphasis,
+            s.low_level_emphasis,
+            s.size_non_uniformity,
+            s.size_non_uniformity_normalized,
+            s.small_emphasis,
+            s.small_high_level_emphasis,
+            s.small_low_level_emphasis,
+            s.entropy,
+            zone_percentage,
+            s.size_variance,
+        ])
+    }
+}
+
+/// Flood-fill every zone; returns one key `(level index << 32) | size` per zone, sorted.
+fn find_zones(roi: &RoiView<'_>, steps: &NeighbourSteps, levels: &GrayLevels) -> Vec<u64> {
+    let [_, ny, nx] = roi.shape;
+    let plane = ny * nx;
+    // Gray level of every ROI voxel not yet in a zone, 0 elsewhere: one compare tells whether a
+    // neighbour joins the current zone (levels are ≥ 1).
+    let mut pending: Vec<u32> = roi
+        .mask
+        .iter()
+        .zip(roi.gray_levels)
+        .map(|(&m, &g)| if m { g } else { 0 })
+        .collect();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut zones: Vec<u64> = Vec::new();
+    for seed in 0..pending.len() {
+        let gray = pending[seed];
+        if gray == 0 {
+            continue;
+        }
+        pending[seed] = 0;
+        stack.push(seed);
+        let mut size: u64 = 0;
+        while let Some(k) = stack.pop() {
+            size += 1;
+            let coord = [k / plane, (k / nx) % ny, k % nx];
+            steps.for_each(coord, k, |j| {
+                if let Some(p) = pending.get_mut(j) {
+                    if *p == gray {
+                        *p = 0;
+                        stack.push(j);
+                    }
+                }
+            });
+        }
+        zones.push(((levels.index(gray) as u64) << 32) | size);
+    }
+    zones.sort_unstable();
+    zones
+}
+
+/// Check the view's arrays against its shape; return the number of ROI voxels (≥ 1).
+pub(crate) fn validate(roi: &RoiView<'_>) -> Result<usize> {
+    let len = roi
+        .shape
+        .iter()
+        .try_fold(1usize, |acc, &s| acc.checked_mul(s))
+        .ok_or_else(|| Error::InvalidArgument(format!("ROI shape {:?} overflows", roi.shape)))?;
+    if roi.mask.len() != len || roi.gray_levels.len() != len {
+        return Err(Error::InvalidArgument(format!(
+            "ROI shape {:?} needs {len} voxels, got mask {} and gray levels {}",
+            roi.shape,
+            roi.mask.len(),
+            roi.gray_levels.len()
+        )));
+    }
+    let mut n_voxels = 0usize;
+    for (&inside, &g) in roi.mask.iter().zip(roi.gray_levels) {
+        if inside {
+            if g == 0 {
+                return Err(Error::InvalidArgument(
+                    "gray level 0 inside the ROI (discretized levels start at 1)".into(),
+                ));
+            }
+            n_voxels += 1;
+        }
+    }
+    if n_voxels == 0 {
+        return Err(Error::RoiTooSmall {
+            detail: "the ROI has no voxels".into(),
+        });
+    }
+    Ok(n_voxels)
+}
+
+/// The numpy axis excluded from the offsets, if force2D is on.
+pub(crate) fn force2d_axis(settings: &ClassSettings) -> Result<Option<usize>> {
+    if !settings.force2d {
+        return Ok(None);
+    }
+    if settings.force2d_dimension > 2 {
+        return Err(Error::setting(
+            "force2Ddimension",
+            format!("must be 0, 1 or 2, got {}", settings.force2d_dimension),
+        ));
+    }
+    Ok(Some(settings.force2d_dimension))
+}
+
+/// Steps from a voxel to its neighbours in the flat `(z, y, x)` array, with, per offset, the
+/// coordinate range in which the neighbour stays inside the cropped array.
+pub(crate) struct NeighbourSteps {
+    shape: [usize; 3],
+    /// Linear index difference of each offset.
+    deltas: Vec<isize>,
+    /// Per offset and axis: coordinates `lo..hi` whose neighbour is inside the array.
+    ranges: Vec<[(usize, usize); 3]>,
+    /// Largest |offset| per axis: voxels at least this far from every face need no checks.
+    margin: [usize; 3],
+}
+
+impl NeighbourSteps {
+    /// Bidirectional offsets for `distances`, as pyradiomics' GLSZM, GLDM and NGTDM use them.
+    /// pyradiomics fails ("Error getting angle count") when no offset fits; so do we.
+    pub(crate) fn new(shape: [usize; 3], distances: &[usize], force2d: Option<usize>) -> Result<Self> {
+        let offsets = angles(shape, distances, true, force2d);
+        if offsets.is_empty() {
+            return Err(Error::RoiTooSmall {
+                detail: format!(
+                    "no neighbour offset at distances {distances:?} fits the ROI box (z, y, x) {shape:?}{} \
+                     (pyradiomics: 'Error getting angle count')",
+                    force2d.map(|a| format!(" in 2D without axis {a}")).unwrap_or_default()
+                ),
+            });
+        }
+        let stride = [(shape[1] * shape[2]) as isize, shape[2] as isize, 1isize];
+        let mut deltas = Vec::with_capacity(offsets.len());
+        let mut ranges = Vec::with_capacity(offsets.len());
+        let mut margin = [0usize; 3];
+        for offset in &offsets {
+            let mut range = [(0usize, 0usize); 3];
+            let mut delta = 0isize;
+            for axis in 0..3 {
+                let o = offset[axis];
+                delta += o * stride[axis];
+                // angles() keeps |o| < size, so both bounds are within 0..=size.
+                let lo = (-o).max(0) as usize;
+                let hi = (shape[axis] as isize - o.max(0)).max(0) as usize;
+                range[axis] = (lo, hi);
+                margin[axis] = margin[axis].max(o.unsigned_abs());
+            }
+            deltas.push(delta);
+            ranges.push(range);
+        }
+        Ok(NeighbourSteps {
+            shape,
+            deltas,
+            ranges,
+            margin,
+        })
+    }
+
+    /// Number of offsets.
+    pub(crate) fn len(&self) -> usize {
+        self.deltas.len()
+    }
+
+    /// Call `visit` with the linear index of every neighbour of the voxel at `coord` (linear
+    /// `index`) that lies inside the cropped array.
+    #[inline]
+    pub(crate) fn for_each(&self, coord: [usize; 3], index: usize, mut visit: impl FnMut(usize)) {
+        let interior = (0..3).all(|a| coord[a] >= self.margin[a] && coord[a] + self.margin[a] < self.shape[a]);
+        if interior {
+            for &delta in &self.deltas {
+                visit(index.wrapping_add_signed(delta));
+            }
+        } else {
+            for (&delta, range) in self.deltas.iter().zip(&self.ranges) {
+                if (0..3).all(|a| coord[a] >= range[a].0 && coord[a] < range[a].1) {
+                    visit(index.wrapping_add_signed(delta));
+                }
+            }
+        }
+    }
+}
+
+/// The gray levels present in the ROI (sorted) and a map from a level to its position.
+pub(crate) struct GrayLevels {
+    values: Vec<u32>,
+    /// Position of each level by value, when the values are small enough for a table.
+    table: Option<Vec<u32>>,
+}
+
+impl GrayLevels {
+    /// Collect the levels of the (validated, non-empty) ROI.
+    pub(crate) fn new(roi: &RoiView<'_>, n_voxels: usize) -> Result<Self> {
+        let max = roi.max_gray_level() as usize;
+        let roi_levels = || {
+            roi.mask
+                .iter()
+                .zip(roi.gray_levels)
+                .filter(|(m, _)| **m)
+                .map(|(_, &g)| g)
+        };
+        // A lookup table is fastest; fall back to a sorted list for absurdly sparse levels.
+        if max <= (1usize << 20).max(4 * n_voxels) {
+            let mut table = vec![u32::MAX; max + 1];
+            for g in roi_levels() {
+                table[g as usize] = 0;
+            }
+            let mut values = Vec::new();
+            for (g, slot) in table.iter_mut().enumerate() {
+                if *slot == 0 {
+                    *slot = values.len() as u32;
+                    values.push(g as u32);
+                }
+            }
+            Ok(GrayLevels {
+                values,
+                table: Some(table),
+            })
+        } else {
+            let mut values: Vec<u32> = roi_levels().collect();
+            values.sort_unstable();
+            values.dedup();
+            Ok(GrayLevels { values, table: None })
+        }
+    }
+
+    /// Number of distinct levels.
+    pub(crate) fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The levels, ascending.
+    pub(crate) fn values(&self) -> &[u32] {
+        &self.values
+    }
+
+    /// The level at position `index` (0 if out of range).
+    pub(crate) fn value(&self, index: usize) -> u32 {
+        self.values.get(index).copied().unwrap_or(0)
+    }
+
+    /// Position of a level present in the ROI.
+    #[inline]
+    pub(crate) fn index(&self, level: u32) -> usize {
+        match &self.table {
+            Some(table) => table.get(level as usize).copied().unwrap_or(0) as usize,
+            None => self.values.binary_search(&level).unwrap_or(0),
+        }
+    }
+}
+
+/// Features of a (gray level i × size j) count matrix, shared by GLSZM (zone sizes) and GLDM
+/// (dependence sizes). Every sum is divided by the total count Nz as pyradiomics does.
+pub(crate) struct SizeMatrixSums {
+    pub total: f64,
+    pub small_emphasis: f64,
+    pub large_emphasis: f64,
+    pub level_non_uniformity: f64,
+    pub level_non_uniformity_normalized: f64,
+    pub size_non_uniformity: f64,
+    pub size_non_uniformity_normalized: f64,
+    pub level_variance: f64,
+    pub size_variance: f64,
+    pub entropy: f64,
+    pub low_level_emphasis: f64,
+    pub high_level_emphasis: f64,
+    pub small_low_level_emphasis: f64,
+    pub small_high_level_emphasis: f64,
+    pub large_low_level_emphasis: f64,
+    pub large_high_level_emphasis: f64,
+}
+
+impl SizeMatrixSums {
+    /// `cells`: (i, j, count) of the non-empty cells; `by_level`: (i, Σ_j count);
+    /// `by_size`: (j, Σ_i count).
+    pub(crate) fn new(cells: &[(f64, f64, f64)], by_level: &[(f64, f64)], by_size: &[(f64, f64)]) -> Self {
+        let raw_total: f64 = by_size.iter().map(|(_, n)| n).sum();
+        // pyradiomics replaces an empty total by 1.
+        let nz = if raw_total == 0.0 { 1.0 } else { raw_total };
+
+        let (mut small, mut large, mut size_nu) = (0.0, 0.0, 0.0);
+        let mut size_mean = 0.0;
+        for &(j, n) in by_size {
+            small += n / (j * j);
+            large += n * (j * j);
+            size_nu += n * n;
+            size_mean += n / nz * j;
+        }
+        let size_variance: f64 = by_size.iter().map(|&(j, n)| n / nz * (j - size_mean).powi(2)).sum();
+
+        let (mut low, mut high, mut level_nu) = (0.0, 0.0, 0.0);
+        let mut level_mean = 0.0;
+        for &(i, n) in by_level {
+            low += n / (i * i);
+            high += n * (i * i);
+            level_nu += n * n;
+            level_mean += n / nz * i;
+        }
+        let level_variance: f64 = by_level.iter().map(|&(i, n)| n / nz * (i - level_mean).powi(2)).sum();
+
+        let (mut entropy, mut sl, mut sh, mut ll, mut lh) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for &(i, j, n) in cells {
+            let p = n / nz;
+            entropy -= p * (p + EPS).log2();
+            let (i2, j2) = (i * i, j * j);
+            sl += n / (i2 * j2);
+            sh += n * i2 / j2;
+            ll += n * j2 / i2;
+            lh += n * i2 * j2;
+        }
+
+        SizeMatrixSums {
+            total: nz,
+            small_emphasis: small / nz,
+            large_emphasis: large / nz,
+            level_non_uniformity: level_nu / nz,
+            level_non_uniformity_normalized: level_nu / (nz * nz),
+            size_non_uniformity: size_nu / nz,
+            size_non_uniformity_normalized: size_nu / (nz * nz),
+            level_variance,
+            size_variance,
+            entropy,
+            low_level_emphasis: low / nz,
+            high_level_emphasis: high / nz,
+            small_low_level_emphasis: sl / nz,
+            small_high_level_emphasis: sh / nz,
+            large_low_level_emphasis: ll / nz,
+            large_high_level_emphasis: lh / nz,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roi<'a>(mask: &'a [bool], gray: &'a [u32]) -> RoiView<'a> {
+        RoiView {
+            shape: [1, 1, gray.len()],
+            spacing: [1.0; 3],
+            mask,
+            intensities: &[],
+            gray_levels: gray,
+        }
+    }
+
+    #[test]
+    fn gray_level_table_and_sorted_list_agree() {
+        // Levels far above 4·voxels and 2^20 take the sorted-list path.
+        let mask = [true, true, false, true, true];
+        let small = [7u32, 3, 9, 7, 12];
+        let large = [7u32, 3, 9, 7, 3_000_000];
+        let (a, b) = (
+            GrayLevels::new(&roi(&mask, &small), 4).unwrap(),
+            GrayLevels::new(&roi(&mask, &large), 4).unwrap(),
+        );
+        assert!(a.table.is_some() && b.table.is_none());
+        assert_eq!(a.values(), &[3, 7, 12]);
+        assert_eq!(b.values(), &[3, 7, 3_000_000]);
+        for (g, i) in [(3, 0), (7, 1), (12, 2)] {
+            assert_eq!(a.index(g), i);
+        }
+        for (g, i) in [(3, 0), (7, 1), (3_000_000, 2)] {
+            assert_eq!(b.index(g), i);
+        }
+    }
+
+    #[test]
+    fn zones_are_26_connected() {
+        // Two voxels touching only at a corner form one zone; a gap splits them.
+        let steps = NeighbourSteps::new([2, 2, 2], &[1], None).unwrap();
+        let mask = [true, false, false, false, false, false, false, true];
+        let gray = [4u32, 0, 0, 0, 0, 0, 0, 4];
+        let view = RoiView {
+            shape: [2, 2, 2],
+            ..roi(&mask, &gray)
+        };
+        let levels = GrayLevels::new(&view, 2).unwrap();
+        assert_eq!(find_zones(&view, &steps, &levels), vec![2]);
+        let split = [true, false, false, false, false, false, false, false, true];
+        let gray3 = [4u32, 0, 0, 0, 0, 0, 0, 0, 4];
+        let view = RoiView {
+            shape: [1, 1, 9],
+            ..roi(&split, &gray3)
+        };
+        let steps = NeighbourSteps::new([1, 1, 9], &[1], None).unwrap();
+        assert_eq!(find_zones(&view, &steps, &levels), vec![1, 1]);
     }
 }

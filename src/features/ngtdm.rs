@@ -1,20 +1,113 @@
-//! NeighbouringGrayToneDifference (ngtdm): placeholder until implemented.
+//! NeighbouringGrayToneDifference (ngtdm): pyradiomics' Neighbouring Gray Tone Difference
+//! Matrix features.
+//!
+//! For each ROI voxel, Ā is the mean gray level of its in-ROI neighbours (bidirectional
+//! offsets at `distances`, centre excluded) and s_i accumulates |i − Ā|. A voxel without any
+//! in-ROI neighbour still counts in n_i, with a difference of 0 (pyradiomics, not IBSI).
 
-use super::{ClassSettings, FeatureClass, FeatureDef, RoiView};
-use crate::error::{Error, Result};
+use super::glszm::{GrayLevels, NeighbourSteps, force2d_axis, validate};
+use super::{ClassSettings, FeatureClass, FeatureDef, RoiView, def};
+use crate::error::Result;
 
 /// pyradiomics' `ngtdm` feature class.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NeighbouringGrayToneDifference;
 
+const FEATURES: &[FeatureDef] = &[
+    def("Busyness"),
+    def("Coarseness"),
+    def("Complexity"),
+    def("Contrast"),
+    def("Strength"),
+];
+
 impl FeatureClass for NeighbouringGrayToneDifference {
     fn name(&self) -> &'static str {
         "ngtdm"
     }
+
     fn features(&self) -> &'static [FeatureDef] {
-        &[]
+        FEATURES
     }
-    fn compute(&self, _roi: &RoiView<'_>, _settings: &ClassSettings) -> Result<Vec<f64>> {
-        Err(Error::InvalidArgument("ngtdm not implemented yet".into()))
+
+    fn compute(&self, roi: &RoiView<'_>, settings: &ClassSettings) -> Result<Vec<f64>> {
+        let n_voxels = validate(roi)?;
+        let steps = NeighbourSteps::new(roi.shape, &settings.distances, force2d_axis(settings)?)?;
+        let levels = GrayLevels::new(roi, n_voxels)?;
+
+        let mut n = vec![0.0f64; levels.len()];
+        let mut s = vec![0.0f64; levels.len()];
+        let [nz, ny, nx] = roi.shape;
+        let mut index = 0usize;
+        for z in 0..nz {
+            for y in 0..ny {
+                for x in 0..nx {
+                    if roi.mask[index] {
+                        let gray = roi.gray_levels[index];
+                        // The C code sums integer levels in a double: exact, like this u64.
+                        let (mut count, mut sum) = (0u64, 0u64);
+                        steps.for_each([z, y, x], index, |j| {
+                            if let (Some(&inside), Some(&g)) = (roi.mask.get(j), roi.gray_levels.get(j)) {
+                                count += u64::from(inside);
+                                sum += u64::from(g) * u64::from(inside);
+                            }
+                        });
+                        let diff = if count == 0 {
+                            0.0
+                        } else {
+                            (f64::from(gray) - sum as f64 / count as f64).abs()
+                        };
+                        let li = levels.index(gray);
+                        if let (Some(n_i), Some(s_i)) = (n.get_mut(li), s.get_mut(li)) {
+                            *n_i += 1.0;
+                            *s_i += diff;
+                        }
+                    }
+                    index += 1;
+                }
+            }
+        }
+
+        let levels: Vec<f64> = levels.values().iter().map(|&g| f64::from(g)).collect();
+        Ok(features(&levels, &n, &s).to_vec())
     }
+}
+
+/// The five features from the levels present (`i`), their voxel counts `n` (all > 0) and
+/// summed differences `s`, in the order of [`FEATURES`].
+fn features(i: &[f64], n: &[f64], s: &[f64]) -> [f64; 5] {
+    let n_vp: f64 = n.iter().sum();
+    let p: Vec<f64> = n.iter().map(|&n_i| n_i / n_vp).collect();
+    let ps: Vec<f64> = p.iter().zip(s).map(|(p_i, s_i)| p_i * s_i).collect();
+    let sum_ps: f64 = ps.iter().sum();
+    let sum_s: f64 = s.iter().sum();
+    let n_gp = i.len() as f64;
+
+    // Pair sums over i ≠ j; every term is symmetric, so take j > i and double.
+    let (mut contrast_sum, mut busy_denominator, mut complexity, mut strength) = (0.0, 0.0, 0.0, 0.0);
+    for a in 0..i.len() {
+        for b in a + 1..i.len() {
+            let d = i[a] - i[b];
+            let d2 = d * d;
+            contrast_sum += 2.0 * p[a] * p[b] * d2;
+            busy_denominator += 2.0 * (i[a] * p[a] - i[b] * p[b]).abs();
+            complexity += 2.0 * d.abs() * (ps[a] + ps[b]) / (p[a] + p[b]);
+            strength += 2.0 * (p[a] + p[b]) * d2;
+        }
+    }
+
+    let coarseness = if sum_ps != 0.0 { 1.0 / sum_ps } else { 1e6 };
+    let divisor = n_gp * (n_gp - 1.0);
+    let contrast = if divisor != 0.0 {
+        contrast_sum * sum_s / n_vp / divisor
+    } else {
+        0.0
+    };
+    let busyness = if busy_denominator != 0.0 {
+        sum_ps / busy_denominator
+    } else {
+        0.0
+    };
+    let strength = if sum_s != 0.0 { strength / sum_s } else { 0.0 };
+    [busyness, coarseness, complexity / n_vp, contrast, strength]
 }

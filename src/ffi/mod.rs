@@ -18,6 +18,7 @@ mod extract;
 mod handle;
 mod image;
 mod mask;
+mod model;
 mod result;
 mod settings;
 
@@ -25,6 +26,7 @@ pub use error::*;
 pub use extract::*;
 pub use image::*;
 pub use mask::*;
+pub use model::*;
 pub use result::*;
 pub use settings::*;
 

@@ -14,6 +14,7 @@ pub struct radscore_result {
 
 /// What a `radscore_result` handle holds.
 pub(crate) struct ResultHandle {
+    pub(crate) features: FeatureSet,
     keys: Vec<CString>,
     values: Vec<f64>,
     index: HashMap<String, usize>,
@@ -44,6 +45,7 @@ pub(crate) fn new_result(features: &FeatureSet) -> *mut radscore_result {
         .collect();
     let json = serde_json::Value::Object(map).to_string();
     handle::into_raw::<radscore_result>(ResultHandle {
+        features: features.clone(),
         keys,
         values,
         index,

@@ -155,25 +155,34 @@ impl PixelType {
     }
 
     /// Convert a computed value into this pixel type the way ITK's resampler casts its
-    /// output: clamp to the type's range, then truncate toward zero (integers), or round
-    /// to single precision (float32).
+    /// output (`CastPixelWithBoundsChecking`, verified against SimpleITK 2.5.7): integers are
+    /// clamped to the type's range, then truncated toward zero; NaN becomes what x86's
+    /// truncating conversion yields (0 for 8/16-bit and uint32, the minimum for int32/int64,
+    /// 2^63 for uint64). float32 clamps to ±FLT_MAX (so ±inf too) and rounds; float64 passes through.
     pub fn cast(self, v: f64) -> f64 {
-        fn clamp_trunc(v: f64, lo: f64, hi: f64) -> f64 {
+        fn clamp_trunc(v: f64, lo: f64, hi: f64, nan: f64) -> f64 {
             if v.is_nan() {
-                return 0.0;
+                return nan;
             }
-            v.clamp(lo, hi).trunc()
+            // `+ 0.0` turns the -0.0 of truncating e.g. -0.7 into 0.
+            v.clamp(lo, hi).trunc() + 0.0
         }
         match self {
-            PixelType::U8 => clamp_trunc(v, 0.0, u8::MAX as f64),
-            PixelType::I8 => clamp_trunc(v, i8::MIN as f64, i8::MAX as f64),
-            PixelType::U16 => clamp_trunc(v, 0.0, u16::MAX as f64),
-            PixelType::I16 => clamp_trunc(v, i16::MIN as f64, i16::MAX as f64),
-            PixelType::U32 => clamp_trunc(v, 0.0, u32::MAX as f64),
-            PixelType::I32 => clamp_trunc(v, i32::MIN as f64, i32::MAX as f64),
-            PixelType::U64 => clamp_trunc(v, 0.0, u64::MAX as f64),
-            PixelType::I64 => clamp_trunc(v, i64::MIN as f64, i64::MAX as f64),
-            PixelType::F32 => v as f32 as f64,
+            PixelType::U8 => clamp_trunc(v, 0.0, u8::MAX as f64, 0.0),
+            PixelType::I8 => clamp_trunc(v, i8::MIN as f64, i8::MAX as f64, 0.0),
+            PixelType::U16 => clamp_trunc(v, 0.0, u16::MAX as f64, 0.0),
+            PixelType::I16 => clamp_trunc(v, i16::MIN as f64, i16::MAX as f64, 0.0),
+            PixelType::U32 => clamp_trunc(v, 0.0, u32::MAX as f64, 0.0),
+            PixelType::I32 => clamp_trunc(v, i32::MIN as f64, i32::MAX as f64, i32::MIN as f64),
+            PixelType::U64 => clamp_trunc(v, 0.0, u64::MAX as f64, 9_223_372_036_854_775_808.0),
+            PixelType::I64 => clamp_trunc(v, i64::MIN as f64, i64::MAX as f64, i64::MIN as f64),
+            PixelType::F32 => {
+                if v.is_nan() {
+                    v
+                } else {
+                    v.clamp(-(f32::MAX as f64), f32::MAX as f64) as f32 as f64
+                }
+            }
             PixelType::F64 => v,
         }
     }
@@ -325,12 +334,12 @@ fn format_of(path: &Path) -> Result<FileFormat> {
         .unwrap_or_default();
     if name.ends_with(".nrrd") || name.ends_with(".nhdr") {
         Ok(FileFormat::Nrrd)
-    } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
+    } else if name.ends_with(".nii") || name.ends_with(".nii.gz") || name.ends_with(".hdr") {
         Ok(FileFormat::Nifti)
     } else {
         Err(Error::Unsupported {
             path: path.to_path_buf(),
-            what: "file type (expected .nrrd, .nhdr, .nii or .nii.gz)".into(),
+            what: "file type (expected .nrrd, .nhdr, .nii, .nii.gz or .hdr)".into(),
         })
     }
 }

@@ -6,7 +6,8 @@ use svg::Document;
 use svg::node::element::{Circle, Line, Rectangle, Text as TextElement};
 
 use super::card::ModelCard;
-use super::nomogram::{NomogramScale, pretty};
+use super::nomogram::NomogramScale;
+use crate::stats::pretty::pretty;
 use super::predict::{Prediction, logistic};
 use crate::error::Result;
 
@@ -51,7 +52,7 @@ pub fn nomogram_svg(card: &ModelCard, patient: Option<&Prediction>) -> Result<St
         .iter()
         .map(|a| a.points.iter().cloned().fold(0.0, f64::max))
         .sum();
-    let total_ticks = pretty(0.0, max_total.max(100.0), 10);
+    let total_ticks = pretty(&[0.0, max_total.max(100.0)], 10);
     let total_max = *total_ticks.last().unwrap_or(&100.0);
     let px_points = |p: f64| LEFT + p / 100.0 * span;
     let px_total = |t: f64| LEFT + t / total_max * span;

@@ -5,17 +5,19 @@
 //! parameters or intercepts are missing loads (so it can be shown and recalibrated) but
 //! refuses to predict, naming what is missing and how to fit it.
 
+mod calibrate;
 mod card;
 mod figure;
 mod nomogram;
 mod predict;
 
+pub use calibrate::{CalibrationReport, CohortLesion, Recalibration, fit_zscore, recalibrate};
 pub use card::{
     AmbiguousFeature, Event, FusionModel, ModelCard, Predictor, PredictorKind, Provenance, RadscoreFeature,
     RadscoreModel,
 };
 pub use figure::nomogram_svg;
-pub use nomogram::{NomogramAxis, NomogramScale, pretty};
+pub use nomogram::{NomogramAxis, NomogramScale};
 pub use predict::{ClinicalValue, Prediction, TermPoints};
 
 /// The model file format this version reads and writes.

@@ -5,6 +5,7 @@
 
 use super::card::{ModelCard, Predictor, PredictorKind};
 use crate::error::{Error, Result};
+use crate::stats::pretty::pretty;
 
 /// One predictor's axis: tick labels, their contributions to the linear predictor and points.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,7 +112,7 @@ fn axis_values(p: &Predictor) -> Result<(Vec<String>, Vec<f64>)> {
         } => {
             let b = coefficient.ok_or_else(|| need("its coefficient"))?;
             let xs = if p.axis.is_empty() {
-                pretty(*min, *max, 10)
+                pretty(&[*min, *max], 10)
             } else {
                 numbers(p)?
             };
@@ -143,110 +144,4 @@ fn fmt_tick(x: &f64) -> String {
     let s = format!("{x:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.to_string() }
-}
-
-/// R's `pretty(c(lo, hi), n)` (R ≥ 4.2 defaults: shrink.sml 0.75, high.u.bias 1.5,
-/// u5.bias 2.75, min.n = n %/% 3): about `n + 1` round values covering [lo, hi].
-pub fn pretty(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
-    let ndiv = n.max(1) as f64;
-    let min_n = (n / 3) as f64;
-    let (h, h5) = (1.5, 2.75);
-    let rounding_eps = 1e-10;
-    let dx = hi - lo;
-    let mut cell;
-    let i_small;
-    if dx == 0.0 && hi == 0.0 {
-        cell = 1.0;
-        i_small = true;
-    } else {
-        cell = lo.abs().max(hi.abs());
-        let u = 1.0
-            + if h5 >= 1.5 * h + 0.5 {
-                1.0 / (1.0 + h)
-            } else {
-                1.5 / (1.0 + h5)
-            };
-        let u = u * ndiv.max(1.0) * f64::EPSILON;
-        i_small = dx < cell * u * 3.0;
-    }
-    if i_small {
-        if cell > 10.0 {
-            cell = 9.0 + cell / 10.0;
-        }
-        cell *= 0.75;
-        if min_n > 1.0 {
-            cell /= min_n;
-        }
-    } else {
-        cell = dx;
-        if ndiv > 1.0 {
-            cell /= ndiv;
-        }
-    }
-    let cell = cell.max(20.0 * f64::MIN_POSITIVE);
-    let base = 10f64.powf(cell.log10().floor());
-    let mut unit = base;
-    let ns2 = 2.0 * base;
-    if ns2 - cell < h * (cell - unit) {
-        unit = ns2;
-        let ns5 = 5.0 * base;
-        if ns5 - cell < h5 * (cell - unit) {
-            unit = ns5;
-            let ns10 = 10.0 * base;
-            if ns10 - cell < h * (cell - unit) {
-                unit = ns10;
-            }
-        }
-    }
-    let mut ns = (lo / unit + rounding_eps).floor();
-    let mut nu = (hi / unit - rounding_eps).ceil();
-    while ns * unit > lo + rounding_eps * unit {
-        ns -= 1.0;
-    }
-    while nu * unit < hi - rounding_eps * unit {
-        nu += 1.0;
-    }
-    let mut k = (0.5 + nu - ns).floor();
-    if k < min_n {
-        let d = min_n - k;
-        let half = (d / 2.0).floor();
-        let rem = d - 2.0 * half;
-        if ns >= 0.0 {
-            nu += half;
-            ns -= half + rem;
-        } else {
-            ns -= half;
-            nu += half + rem;
-        }
-        k = min_n;
-    }
-    let (l, u) = (ns * unit, nu * unit);
-    let steps = k.max(1.0) as usize;
-    let by = (u - l) / steps as f64;
-    (0..=steps)
-        .map(|i| {
-            let v = l + i as f64 * by;
-            if v.abs() < 1e-14 * by { 0.0 } else { v }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pretty;
-
-    #[test]
-    fn pretty_matches_r() {
-        // R 4.3: pretty(c(0, 100), 10); pretty(c(1, 3.2)); pretty(c(-1.7, 4.1), 10)
-        assert_eq!(
-            pretty(0.0, 100.0, 10),
-            (0..=10).map(|i| i as f64 * 10.0).collect::<Vec<_>>()
-        );
-        assert_eq!(pretty(1.0, 3.2, 5), vec![1.0, 1.5, 2.0, 2.5, 3.0, 3.5]);
-        assert_eq!(
-            pretty(-1.7, 4.1, 10),
-            vec![-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5]
-        );
-    }
 }

@@ -343,6 +343,118 @@ static void test_bad_volumes(void) {
     radscore_settings_free(s);
 }
 
+/* A small complete model: Radscore from two original features, fusion with Ki67 and a binary. */
+static const char *complete_model =
+    "{\"format\": \"radscore-model\", \"format_version\": 1, \"id\": \"c-test\", \"title\": \"C test model\","
+    " \"event\": {\"description\": \"non-response\", \"direction\": \"higher is worse\"},"
+    " \"radscore\": {\"features\": ["
+    "  {\"key\": \"original_firstorder_Mean\", \"coefficient\": 0.5, \"mean\": 40.0, \"sd\": 10.0},"
+    "  {\"key\": \"original_glcm_Contrast\", \"coefficient\": -0.25, \"mean\": 3.0, \"sd\": 2.0}],"
+    "  \"intercept\": 0.1},"
+    " \"fusion\": {\"intercept\": -1.5, \"predictors\": ["
+    "  {\"name\": \"radscore\", \"label\": \"Radscore\", \"kind\": \"radscore\", \"coefficient\": 2.0,"
+    "   \"axis\": [-2, 0, 2, 4]},"
+    "  {\"name\": \"ki67\", \"label\": \"Ki67\", \"kind\": \"continuous\", \"unit\": \"%\", \"min\": 0,"
+    "   \"max\": 100, \"coefficient\": 0.03},"
+    "  {\"name\": \"extrahepatic_metastasis\", \"label\": \"Extrahepatic\", \"kind\": \"binary\","
+    "   \"levels\": [\"no\", \"yes\"], \"coefficient\": 1.2}]},"
+    " \"provenance\": {\"source\": \"test\"}}";
+
+static void test_model(void) {
+    radscore_model *model = (radscore_model *)0x1;
+    radscore_model *card = NULL;
+    radscore_prediction *pred = (radscore_prediction *)0x1;
+    radscore_settings *s = NULL;
+    radscore_image *img = new_image();
+    radscore_mask *m = new_mask();
+    radscore_result *r = NULL;
+    double mean = 0, contrast = 0, rs, lp, p;
+    size_t n;
+    char *json;
+
+    CHECK(radscore_model_from_card(NULL, &model) == RADSCORE_STATUS_NULL_ARGUMENT);
+    CHECK(radscore_model_from_card("front-oncol-2025", NULL) == RADSCORE_STATUS_NULL_ARGUMENT);
+    CHECK(radscore_model_from_card("no-such-card", &model) == RADSCORE_STATUS_MODEL);
+    CHECK(radscore_model_from_string(NULL, &model) == RADSCORE_STATUS_NULL_ARGUMENT);
+    CHECK(radscore_model_from_string("{\"format\": 1}", &model) == RADSCORE_STATUS_MODEL);
+    CHECK(radscore_model_from_file(NULL, &model) == RADSCORE_STATUS_NULL_ARGUMENT);
+    CHECK(radscore_model_from_file("/nonexistent/model.json", &model) == RADSCORE_STATUS_IO);
+    CHECK(model == (radscore_model *)0x1);
+
+    /* The published card loads but cannot predict: it says what to fit. */
+    CHECK(radscore_model_from_card("front-oncol-2025", &card) == RADSCORE_STATUS_OK);
+    CHECK(radscore_model_check_complete(card) == RADSCORE_STATUS_MODEL);
+    CHECK(strstr(last_error(), "calibrate") != NULL);
+    CHECK(radscore_model_predict_radscore(card, 1.0, NULL, &pred) == RADSCORE_STATUS_MODEL);
+    n = radscore_model_json(card, NULL, 0);
+    CHECK(n > 100);
+    json = (char *)malloc(n + 1);
+    CHECK(radscore_model_json(card, json, n + 1) == n);
+    CHECK(strstr(json, "WaveletH_LLHH_RunVariance") != NULL);
+    free(json);
+    CHECK(radscore_model_json(NULL, NULL, 0) == 0);
+    CHECK(radscore_model_check_complete(NULL) == RADSCORE_STATUS_NULL_ARGUMENT);
+    radscore_model_free(card);
+    radscore_model_free(NULL);
+
+    CHECK(radscore_model_from_string(complete_model, &model) == RADSCORE_STATUS_OK);
+    CHECK(radscore_model_check_complete(model) == RADSCORE_STATUS_OK);
+
+    /* From a Radscore: logit = -1.5 + 2*rs + 0.03*ki67 + 1.2*[yes]. */
+    pred = NULL;
+    CHECK(radscore_model_predict_radscore(model, 0.8, "{\"ki67\": 20, \"extrahepatic_metastasis\": \"yes\"}",
+                                          &pred) == RADSCORE_STATUS_OK);
+    lp = -1.5 + 2.0 * 0.8 + 0.03 * 20 + 1.2;
+    CHECK(fabs(radscore_prediction_probability(pred) - 1.0 / (1.0 + exp(-lp))) < 1e-12);
+    CHECK(fabs(radscore_prediction_radscore(pred) - 0.8) < 1e-15);
+    CHECK(radscore_prediction_total_points(pred) > 0.0);
+    n = radscore_prediction_json(pred, NULL, 0);
+    json = (char *)malloc(n + 1);
+    CHECK(radscore_prediction_json(pred, json, n + 1) == n);
+    CHECK(strstr(json, "\"probability\"") != NULL && strstr(json, "\"terms\"") != NULL);
+    free(json);
+    radscore_prediction_free(pred);
+    radscore_prediction_free(NULL);
+    CHECK(isnan(radscore_prediction_probability(NULL)));
+    CHECK(isnan(radscore_prediction_radscore(NULL)));
+    CHECK(isnan(radscore_prediction_total_points(NULL)));
+    CHECK(radscore_prediction_json(NULL, NULL, 0) == 0);
+
+    pred = (radscore_prediction *)0x1;
+    CHECK(radscore_model_predict_radscore(model, 0.8, "{\"ki67\": 20}", &pred) == RADSCORE_STATUS_MODEL);
+    CHECK(strstr(last_error(), "extrahepatic_metastasis") != NULL);
+    CHECK(radscore_model_predict_radscore(model, 0.8, "{\"ki67\": 120, \"extrahepatic_metastasis\": 0}", &pred) ==
+          RADSCORE_STATUS_MODEL);
+    CHECK(strstr(last_error(), "ki67") != NULL);
+    CHECK(radscore_model_predict_radscore(model, 0.8, "[1, 2]", &pred) == RADSCORE_STATUS_MODEL);
+    CHECK(radscore_model_predict_radscore(model, NAN, NULL, &pred) == RADSCORE_STATUS_INVALID_ARGUMENT);
+    CHECK(radscore_model_predict_radscore(NULL, 0.8, NULL, &pred) == RADSCORE_STATUS_NULL_ARGUMENT);
+    CHECK(radscore_model_predict_radscore(model, 0.8, NULL, NULL) == RADSCORE_STATUS_NULL_ARGUMENT);
+    CHECK(pred == (radscore_prediction *)0x1);
+
+    /* From extracted features: the Radscore equals its formula on the result's values. */
+    CHECK(radscore_settings_new(&s) == RADSCORE_STATUS_OK);
+    CHECK(radscore_extract(s, img, m, NULL, NULL, &r) == RADSCORE_STATUS_OK);
+    if (r != NULL) {
+        CHECK(radscore_result_get(r, "original_firstorder_Mean", &mean) == RADSCORE_STATUS_OK);
+        CHECK(radscore_result_get(r, "original_glcm_Contrast", &contrast) == RADSCORE_STATUS_OK);
+        pred = NULL;
+        CHECK(radscore_model_predict(model, r, "{\"ki67\": 35, \"extrahepatic_metastasis\": \"no\"}", &pred) ==
+              RADSCORE_STATUS_OK);
+        rs = 0.1 + 0.5 * (mean - 40.0) / 10.0 - 0.25 * (contrast - 3.0) / 2.0;
+        p = 1.0 / (1.0 + exp(-(-1.5 + 2.0 * rs + 0.03 * 35)));
+        CHECK(fabs(radscore_prediction_radscore(pred) - rs) < 1e-12);
+        CHECK(fabs(radscore_prediction_probability(pred) - p) < 1e-12);
+        radscore_prediction_free(pred);
+        CHECK(radscore_model_predict(model, NULL, NULL, &pred) == RADSCORE_STATUS_NULL_ARGUMENT);
+        radscore_result_free(r);
+    }
+    radscore_settings_free(s);
+    radscore_image_free(img);
+    radscore_mask_free(m);
+    radscore_model_free(model);
+}
+
 /* 8 threads share one settings, image and mask (read-only) and must agree with 1 thread. */
 struct job {
     const radscore_settings *s;
@@ -432,6 +544,7 @@ int main(int argc, char **argv) {
     test_extract_and_result();
     test_bad_volumes();
     test_threads();
+    test_model();
     if (argc == 3) test_files(argv[1], argv[2]);
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures == 0 ? 0 : 1;

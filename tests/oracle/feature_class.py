@@ -1,11 +1,15 @@
 """Oracle: run one pyradiomics feature class on raw arrays, print JSON.
 
 Usage: feature_class.py CASE.json
+CASE.json may also hold a list of such cases (one interpreter start for many); the output is then
+the list of the per-case results, in order.
 CASE.json: {"shape": [z, y, x], "spacing": [x, y, z], "image": "image.f64", "mask": "mask.f64",
             "class": "glcm", "settings": {...pyradiomics kwargs...}}
 The arrays are little-endian float64 in C order (z, y, x); the image is cast to
 `image_dtype` (default float64) before use, as a real image of that type would be.
 Prints {"features": {name: value}, "gray_levels": [...] (the discretized array, C order, or null)}.
+For texture classes the discretized array is the class's `imageArray` (binned in place); for firstorder, its `discretizedImageArray`
+(both zero outside the ROI).
 Every feature, deprecated ones included, is enabled.
 """
 import json
@@ -24,7 +28,14 @@ radiomics.setVerbosity(60)
 def main():
     case_path = sys.argv[1]
     base = os.path.dirname(case_path)
-    case = json.load(open(case_path))
+    cases = json.load(open(case_path))
+    if isinstance(cases, list):
+        print(json.dumps([run_case(base, case) for case in cases]))
+    else:
+        print(json.dumps(run_case(base, cases)))
+
+
+def run_case(base, case):
     shape = tuple(case["shape"])
     img = np.fromfile(os.path.join(base, case["image"]), dtype="<f8").reshape(shape)
     img = img.astype(case.get("image_dtype", "float64"))
@@ -46,13 +57,15 @@ def main():
         out[k] = None if math.isnan(v) else v
     # Texture classes discretize into imageArray; firstorder keeps discretizedImageArray.
     gray = None
+    discretized = None
     if case["class"] == "firstorder":
-        gray = obj.discretizedImageArray
+        discretized = obj.discretizedImageArray
     elif case["class"] not in ("shape", "shape2D"):
-        gray = obj.imageArray
-    if gray is not None:
-        gray = np.where(obj.maskArray, np.asarray(gray).astype("int64"), 0).ravel().tolist()
-    print(json.dumps({"features": out, "gray_levels": gray}))
+        discretized = obj.imageArray
+    if discretized is not None:
+        gray = np.asarray(discretized).astype("int64")
+        gray = np.where(obj.maskArray, gray, 0).ravel().tolist()
+    return {"features": out, "gray_levels": gray}
 
 
 if __name__ == "__main__":

@@ -1,0 +1,254 @@
+//! Local recalibration of a published card: z-score parameters from the local cohort, then
+//! the fusion intercept refitted with the published slopes fixed (recalibration-in-the-large),
+//! or an intercept and one overall slope on the published linear predictor (logistic
+//! recalibration).
+
+use std::collections::BTreeMap;
+
+use super::card::{ModelCard, PredictorKind};
+use super::predict::{ClinicalValue, logistic};
+use crate::error::{Error, Result};
+use crate::extract::FeatureSet;
+
+/// How to refit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recalibration {
+    /// Refit the intercept only; the published coefficients are kept (offset logistic model).
+    InTheLarge,
+    /// Refit an intercept and one slope multiplying the published linear predictor.
+    Logistic,
+}
+
+/// One lesion of the local cohort.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortLesion {
+    pub features: FeatureSet,
+    pub clinical: BTreeMap<String, ClinicalValue>,
+    /// 1 if the card's event happened.
+    pub outcome: bool,
+}
+
+/// What recalibration estimated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalibrationReport {
+    pub method: Recalibration,
+    pub n: usize,
+    pub events: usize,
+    /// Fitted fusion intercept (in-the-large) or calibration intercept (logistic).
+    pub intercept: f64,
+    pub intercept_se: f64,
+    /// Calibration slope (1 for in-the-large).
+    pub slope: f64,
+    pub slope_se: f64,
+    /// Mean predicted probability before and after, against the observed event rate.
+    pub mean_predicted_before: Option<f64>,
+    pub mean_predicted_after: f64,
+    pub observed_rate: f64,
+}
+
+/// Set each Radscore feature's mean and SD (n − 1, as R's `scale()`) from the cohort.
+pub fn fit_zscore(card: &mut ModelCard, cohort: &[FeatureSet]) -> Result<()> {
+    if cohort.len() < 2 {
+        return Err(Error::Model(format!(
+            "z-scoring needs at least 2 lesions, the cohort has {}",
+            cohort.len()
+        )));
+    }
+    for f in &mut card.radscore.features {
+        let mut xs = Vec::with_capacity(cohort.len());
+        for (i, lesion) in cohort.iter().enumerate() {
+            let x = *lesion.get(&f.key).ok_or_else(|| {
+                Error::Model(format!("cohort lesion {} has no feature '{}'", i + 1, f.key))
+            })?;
+            if !x.is_finite() {
+                return Err(Error::Model(format!("cohort lesion {} has feature '{}' = {x}", i + 1, f.key)));
+            }
+            xs.push(x);
+        }
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let sd = (xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)).sqrt();
+        if !(sd > 0.0) {
+            return Err(Error::Model(format!(
+                "feature '{}' is constant in the cohort (SD 0): it cannot be z-scored",
+                f.key
+            )));
+        }
+        f.mean = Some(mean);
+        f.sd = Some(sd);
+    }
+    Ok(())
+}
+
+/// The published linear predictor without the fusion intercept, per lesion.
+fn offsets(card: &ModelCard, cohort: &[CohortLesion]) -> Result<Vec<f64>> {
+    let mut probe = card.clone();
+    probe.fusion.intercept = Some(0.0);
+    cohort
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            probe
+                .predict(&l.features, &l.clinical)
+                .map(|p| p.linear_predictor)
+                .map_err(|e| Error::Model(format!("cohort lesion {}: {e}", i + 1)))
+        })
+        .collect()
+}
+
+/// Recalibrate `card` on `cohort`: z-score parameters (if missing), the Radscore intercept
+/// (set to `radscore_intercept` when the card has none), ordinal codes 0, 1, 2, … where
+/// missing, then the fusion intercept (and slope) by maximum likelihood.
+pub fn recalibrate(
+    card: &ModelCard,
+    cohort: &[CohortLesion],
+    method: Recalibration,
+    radscore_intercept: f64,
+) -> Result<(ModelCard, CalibrationReport)> {
+    let mut card = card.clone();
+    let before = if card.missing().is_empty() {
+        let probs: Result<Vec<f64>> = cohort
+            .iter()
+            .map(|l| card.predict(&l.features, &l.clinical).map(|p| p.probability))
+            .collect();
+        probs.ok().map(|p| p.iter().sum::<f64>() / p.len().max(1) as f64)
+    } else {
+        None
+    };
+    if card.radscore.features.iter().any(|f| f.mean.is_none() || f.sd.is_none()) {
+        let feats: Vec<FeatureSet> = cohort.iter().map(|l| l.features.clone()).collect();
+        fit_zscore(&mut card, &feats)?;
+    }
+    if card.radscore.intercept.is_none() {
+        card.radscore.intercept = Some(radscore_intercept);
+    }
+    for p in &mut card.fusion.predictors {
+        if let PredictorKind::Ordinal { levels, codes, .. } = &mut p.kind
+            && codes.is_none()
+        {
+            *codes = Some((0..levels.len()).map(|i| i as f64).collect());
+        }
+    }
+    let missing: Vec<String> = card
+        .missing()
+        .into_iter()
+        .filter(|m| m != "fusion.intercept")
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Model(format!(
+            "recalibration keeps the published coefficients, but these are missing: {} (train the model instead: radscore train)",
+            missing.join("; ")
+        )));
+    }
+    let y: Vec<f64> = cohort.iter().map(|l| if l.outcome { 1.0 } else { 0.0 }).collect();
+    let events = y.iter().filter(|&&v| v > 0.5).count();
+    if events == 0 || events == y.len() {
+        return Err(Error::Model(format!(
+            "the cohort has {events} events among {} lesions: both outcomes are needed to recalibrate",
+            y.len()
+        )));
+    }
+    let off = offsets(&card, cohort)?;
+    let (intercept, intercept_se, slope, slope_se) = match method {
+        Recalibration::InTheLarge => {
+            let (a, se) = fit_intercept(&off, &y)?;
+            (a, se, 1.0, 0.0)
+        }
+        Recalibration::Logistic => fit_intercept_slope(&off, &y)?,
+    };
+    // Fold the fit into the card: logit = a + b·(offset) keeps the published structure when b = 1.
+    card.fusion.intercept = Some(intercept);
+    if method == Recalibration::Logistic {
+        for p in &mut card.fusion.predictors {
+            match &mut p.kind {
+                PredictorKind::Radscore { coefficient }
+                | PredictorKind::Continuous { coefficient, .. }
+                | PredictorKind::Binary { coefficient, .. }
+                | PredictorKind::Ordinal { coefficient, .. } => {
+                    *coefficient = coefficient.map(|c| c * slope);
+                }
+                PredictorKind::Categorical { coefficients, .. } => {
+                    if let Some(c) = coefficients {
+                        c.iter_mut().for_each(|v| *v *= slope);
+                    }
+                }
+            }
+        }
+    }
+    let after: f64 = off.iter().map(|o| logistic(intercept + slope * o)).sum::<f64>() / off.len() as f64;
+    card.provenance.fit_locally.push(format!(
+        "recalibrated ({}) on {} local lesions ({events} events): fusion intercept {intercept:.4} (SE {intercept_se:.4}){}",
+        match method {
+            Recalibration::InTheLarge => "in the large",
+            Recalibration::Logistic => "logistic",
+        },
+        y.len(),
+        if method == Recalibration::Logistic { format!(", slope {slope:.4} (SE {slope_se:.4})") } else { String::new() }
+    ));
+    let report = CalibrationReport {
+        method,
+        n: y.len(),
+        events,
+        intercept,
+        intercept_se,
+        slope,
+        slope_se,
+        mean_predicted_before: before,
+        mean_predicted_after: after,
+        observed_rate: events as f64 / y.len() as f64,
+    };
+    Ok((card, report))
+}
+
+/// Maximum-likelihood intercept of `logit p = a + offset` (Newton), with its SE.
+fn fit_intercept(offset: &[f64], y: &[f64]) -> Result<(f64, f64)> {
+    let mut a = 0.0;
+    for _ in 0..100 {
+        let (mut score, mut info) = (0.0, 0.0);
+        for (o, yi) in offset.iter().zip(y) {
+            let p = logistic(a + o);
+            score += yi - p;
+            info += p * (1.0 - p);
+        }
+        if !(info > 0.0) {
+            return Err(Error::Model("recalibration did not converge (no information)".into()));
+        }
+        let step = score / info;
+        a += step;
+        if step.abs() < 1e-12 {
+            return Ok((a, (1.0 / info).sqrt()));
+        }
+    }
+    Err(Error::Model("recalibration in the large did not converge".into()))
+}
+
+/// Maximum-likelihood `logit p = a + b·offset` (Newton–Raphson on two parameters), with SEs.
+fn fit_intercept_slope(offset: &[f64], y: &[f64]) -> Result<(f64, f64, f64, f64)> {
+    let (mut a, mut b) = (0.0, 1.0);
+    for _ in 0..100 {
+        let (mut g0, mut g1, mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (o, yi) in offset.iter().zip(y) {
+            let p = logistic(a + b * o);
+            let w = p * (1.0 - p);
+            g0 += yi - p;
+            g1 += (yi - p) * o;
+            h00 += w;
+            h01 += w * o;
+            h11 += w * o * o;
+        }
+        let det = h00 * h11 - h01 * h01;
+        if !(det.abs() > 0.0) {
+            return Err(Error::Model(
+                "logistic recalibration is singular (the linear predictor does not vary)".into(),
+            ));
+        }
+        let da = (h11 * g0 - h01 * g1) / det;
+        let db = (h00 * g1 - h01 * g0) / det;
+        a += da;
+        b += db;
+        if da.abs() < 1e-12 && db.abs() < 1e-12 {
+            return Ok((a, (h11 / det).sqrt(), b, (h00 / det).sqrt()));
+        }
+    }
+    Err(Error::Model("logistic recalibration did not converge (separation?)".into()))
+}
