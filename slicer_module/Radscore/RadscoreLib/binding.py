@@ -184,7 +184,22 @@ _SIGNATURES = {
     "radscore_settings_set_image_type": (ctypes.c_int32, [_P, ctypes.c_char_p, ctypes.c_int32]),
     "radscore_settings_set_threads": (ctypes.c_int32, [_P, ctypes.c_uint32]),
     "radscore_settings_free": (None, [_P]),
+    # Model functions: added within ABI 1 (libraries built before them lack them; see has_models).
+    "radscore_model_from_file": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(_P)]),
+    "radscore_model_from_string": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(_P)]),
+    "radscore_model_from_card": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(_P)]),
+    "radscore_model_json": (_SZ, [_P, ctypes.c_char_p, _SZ]),
+    "radscore_model_check_complete": (ctypes.c_int32, [_P]),
+    "radscore_model_predict": (ctypes.c_int32, [_P, _P, ctypes.c_char_p, ctypes.POINTER(_P)]),
+    "radscore_model_predict_radscore": (ctypes.c_int32, [_P, ctypes.c_double, ctypes.c_char_p, ctypes.POINTER(_P)]),
+    "radscore_prediction_radscore": (ctypes.c_double, [_P]),
+    "radscore_prediction_probability": (ctypes.c_double, [_P]),
+    "radscore_prediction_total_points": (ctypes.c_double, [_P]),
+    "radscore_prediction_json": (_SZ, [_P, ctypes.c_char_p, _SZ]),
+    "radscore_model_free": (None, [_P]),
+    "radscore_prediction_free": (None, [_P]),
 }
+_OPTIONAL = {name for name in _SIGNATURES if name.startswith(("radscore_model_", "radscore_prediction_"))}
 
 
 class Library:
@@ -201,10 +216,13 @@ class Library:
         except OSError as e:
             raise LibraryNotFoundError(f"cannot load the radscore library {self.path}: {e}") from e
         missing = [n for n in _SIGNATURES if not hasattr(self.raw, n)]
+        self.has_models = not any(n in missing for n in _OPTIONAL)
+        if not self.has_models:
+            missing = [n for n in missing if n not in _OPTIONAL]
         if "radscore_abi_version" in missing:
             raise AbiMismatchError(f"{self.path} is not a radscore library (no radscore_abi_version)")
         for name, (restype, argtypes) in _SIGNATURES.items():
-            if name in missing:
+            if name in missing or not hasattr(self.raw, name):
                 continue
             f = getattr(self.raw, name)
             f.restype = restype
@@ -557,6 +575,65 @@ def _index(i) -> int:
     if i < 0:
         raise IndexError(f"feature index {i} is negative")
     return int(i)
+
+
+def _json_text(lib: Library, fn: str, ptr) -> str:
+    f = getattr(lib.raw, fn)
+    n = f(ptr, None, 0)
+    buf = ctypes.create_string_buffer(n + 1)
+    f(ptr, buf, n + 1)
+    return buf.value.decode()
+
+
+class Model(_Handle):
+    """A model card (Radscore, fusion model, nomogram) held by the library."""
+
+    _free_name = "radscore_model_free"
+    _kind = "model"
+
+    @staticmethod
+    def _lib(lib: Optional[Library]) -> Library:
+        lib = lib or load_library()
+        if not lib.has_models:
+            raise RadscoreError(STATUS["UNSUPPORTED"], f"{lib.path} predates the model functions", "Model")
+        return lib
+
+    @classmethod
+    def from_file(cls, path, lib: Optional[Library] = None) -> "Model":
+        return cls._create(cls._lib(lib), "radscore_model_from_file", _enc(path, "path"))
+
+    @classmethod
+    def from_string(cls, text: str, lib: Optional[Library] = None) -> "Model":
+        return cls._create(cls._lib(lib), "radscore_model_from_string", _enc(text, "model JSON"))
+
+    @classmethod
+    def from_card(cls, card_id: str, lib: Optional[Library] = None) -> "Model":
+        """A card shipped with the library ("front-oncol-2025", "cancer-med-2026")."""
+        return cls._create(cls._lib(lib), "radscore_model_from_card", _enc(card_id, "card id"))
+
+    def json(self) -> dict:
+        return json.loads(_json_text(self._lib, "radscore_model_json", self.ptr))
+
+    def check_complete(self) -> None:
+        """Raise (status MODEL, naming what must be fitted) unless the model can predict."""
+        self._lib.call("radscore_model_check_complete", self.ptr)
+
+    def predict(self, features: Result, clinical: Optional[dict] = None) -> dict:
+        """Prediction from an extraction result and clinical values ({name: value})."""
+        clin = None if clinical is None else _enc(json.dumps(clinical), "clinical")
+        return self._predict("radscore_model_predict", features.ptr, clin)
+
+    def predict_radscore(self, radscore: float, clinical: Optional[dict] = None) -> dict:
+        clin = None if clinical is None else _enc(json.dumps(clinical), "clinical")
+        return self._predict("radscore_model_predict_radscore", float(radscore), clin)
+
+    def _predict(self, fn: str, first, clin) -> dict:
+        out = ctypes.c_void_p()
+        self._lib.call(fn, self.ptr, first, clin, ctypes.byref(out))
+        try:
+            return json.loads(_json_text(self._lib, "radscore_prediction_json", out))
+        finally:
+            self._lib.raw.radscore_prediction_free(out)
 
 
 ProgressCallback = Callable[[float, str], Optional[bool]]

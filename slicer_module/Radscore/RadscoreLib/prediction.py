@@ -1,11 +1,13 @@
 """Radscore, probability and nomogram points from a radscore model card (JSON).
 
-INTERIM PYTHON PORT. The C API (ABI 1) has no model functions yet, so this module
-re-implements, in Python, what ``src/model/`` does in Rust (card.rs, predict.rs,
-nomogram.rs) and what ``radscore predict`` prints. It is the only place that knows the model
-format; when the C API gains model functions (e.g. ``radscore_model_from_file`` /
-``radscore_model_predict``), replace the bodies of :func:`load_model` and :func:`predict`
-with calls through ``binding.py`` and keep the signatures. Tests compare it with the CLI.
+INTERIM PYTHON PORT of what ``src/model/`` does in Rust (card.rs, predict.rs, nomogram.rs)
+and ``radscore predict`` prints. It is the only place that knows the model format. The C API
+now has ``radscore_model_*`` functions (wrapped as ``binding.Model``), but they predict from a
+``radscore_result`` handle or a Radscore value, while the Logic hands features around as
+dicts ({key: value}, e.g. read back from a table or a CSV). Once the C API can predict from
+a feature dict (e.g. ``radscore_model_predict_json(model, features_json, clinical_json)``),
+replace the bodies of :func:`load_model` and :func:`predict` with ``binding.Model`` calls and
+keep the signatures. Tests compare this module with the CLI and with ``binding.Model``.
 
 - Radscore = intercept + Σ coefficient · (x − mean) / sd
 - logit P(event) = fusion intercept + Σ β · x (binary: β when present; ordinal: β · code,

@@ -172,3 +172,92 @@ def test_prediction_table(scene, slicer_mod):
         assert row[5] == "30" and row[7] == "multiple" and row[9] == "yes"
         assert row[-1] == pytest.approx(p["total_points"])
         assert math.isclose(row[4] + row[6] + row[8] + row[10], row[-1], rel_tol=1e-12)
+
+
+# ---- the C API's model functions (added to ABI 1 in main) against the Python port ----
+
+
+def c_models(lib):
+    from RadscoreLib import binding
+
+    if not lib.has_models:
+        from conftest import unavailable
+
+        unavailable("the library has no radscore_model_* functions yet")
+    return binding
+
+
+def complete_cancer_med():
+    card = copy.deepcopy(prediction.load_model("cancer-med-2026"))
+    card["radscore"]["features"][0].update(mean=40.0, sd=12.0)
+    card["radscore"]["intercept"] = 0.3
+    card["fusion"]["intercept"] = -2.0
+    for p, coef in zip(card["fusion"]["predictors"], (1.7, 0.6, 0.9, 1.2)):
+        p["coefficient"] = coef
+        if p["kind"] == "ordinal":
+            p["codes"] = [0, 1, 2]
+        if p["kind"] == "radscore":
+            p["axis"] = [-2, -1, 0, 1, 2, 3]
+    return card
+
+
+def same_prediction(ours, ref):
+    for k in ("radscore", "linear_predictor", "probability", "total_points"):
+        assert ours[k] == pytest.approx(ref[k], rel=1e-12, abs=1e-12), k
+    for a, b in zip(ours["terms"], ref["terms"], strict=True):
+        assert a["predictor"] == b["predictor"] and a["value"] == b["value"]
+        assert a["points"] == pytest.approx(b["points"], rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("i", range(len(CLINICAL)))
+def test_python_prediction_equals_c_api(lib, i):
+    rs = c_models(lib)
+    card = complete_card()
+    feats = features_for(card, i)
+    ours = prediction.predict(card, feats, CLINICAL[i])
+    with rs.Model.from_string(json.dumps(card)) as m:
+        m.check_complete()
+        same_prediction(ours, m.predict_radscore(ours["radscore"], CLINICAL[i]))
+
+
+def test_c_api_prediction_from_extraction(lib):
+    """cancer-med-2026 needs original_firstorder_Mean only: predict from a real Result."""
+    rs = c_models(lib)
+    from conftest import require_classes
+
+    require_classes("firstorder")
+    card = complete_cancer_med()
+    rng = np.random.default_rng(5)
+    img = rng.normal(40, 20, (8, 20, 20)).astype(np.float32)
+    mask = np.zeros(img.shape, np.uint8)
+    mask[2:6, 5:15, 5:15] = 1
+    clinical = {"lesion_diameter": "3-5 cm", "hepatic_metastases": "diffuse", "extrahepatic_metastasis": "no"}
+    with rs.Settings.from_dict({"featureClass": {"firstorder": []}}) as s, rs.Image.from_array(
+        img, (1, 1, 1)
+    ) as im, rs.Mask.from_array(mask, (1, 1, 1)) as mk, rs.extract(s, im, mk) as r, rs.Model.from_string(
+        json.dumps(card)
+    ) as m:
+        ref = m.predict(r, clinical)
+        ours = RadscoreLogic().predict(r.to_dict(), clinical, card)
+    same_prediction(ours, ref)
+
+
+def test_c_api_model_errors(lib):
+    rs = c_models(lib)
+    with rs.Model.from_card("front-oncol-2025") as m:
+        assert m.json()["id"] == "front-oncol-2025"
+        with pytest.raises(rs.RadscoreError) as e:
+            m.check_complete()
+        assert e.value.status_name == "MODEL" and "fitted" in str(e.value)
+    with pytest.raises(rs.RadscoreError) as e:
+        rs.Model.from_card("no-such-card")
+    assert e.value.status_name == "MODEL"
+    with pytest.raises(rs.RadscoreError) as e:
+        rs.Model.from_string("{")
+    assert e.value.status_name == "MODEL"
+    with pytest.raises(rs.RadscoreError) as e:
+        rs.Model.from_file("/nonexistent/model.json")
+    assert e.value.status_name == "IO"
+    with rs.Model.from_string(json.dumps(complete_card())) as m, pytest.raises(rs.RadscoreError) as e:
+        m.predict_radscore(1.0, {"ki67": 300, "hepatic_metastases": "multiple", "extrahepatic_metastasis": "no"})
+    assert e.value.status_name == "MODEL" and "ki67" in str(e.value)
