@@ -39,6 +39,10 @@ fi
 if ! command -v valgrind >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     apt-get install -y -qq valgrind >/dev/null || true
 fi
-cmake -S . -B target/cmake-build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B target/cmake-build -DCMAKE_BUILD_TYPE=Release -DRADSCORE_CARGO_DIR="$ROOT/target" >/dev/null
 cmake --build target/cmake-build -j2
 ctest --test-dir target/cmake-build --output-on-failure
+
+step "3D Slicer module: binding, MRML logic and parity with pyradiomics (headless slicer-core)"
+RADSCORE_LIBRARY=$ROOT/target/release/libradscore.so RADSCORE_CLI=$ROOT/target/release/radscore \
+    bash slicer_module/Testing/run_tests.sh

@@ -125,6 +125,11 @@ fn run(
         None => rayon::in_place_scope(|scope| body!(scope)),
     }
     drop(tx);
+    // A cancel answered to the last progress report may arrive after the work finished: the
+    // caller still asked to stop, so honour it.
+    if cancelled.load(Ordering::Relaxed) {
+        return Err(fail(radscore_status::Cancelled, "cancelled by the caller"));
+    }
     match outcome {
         Some(r) => Ok(r?),
         None => Err(fail(radscore_status::Panic, "extraction stopped without a result")),
