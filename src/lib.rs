@@ -10,6 +10,7 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 pub mod batch;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod features;

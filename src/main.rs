@@ -144,14 +144,22 @@ enum Command {
         #[arg(long = "clinical", value_name = "NAME=VALUE")]
         clinical: Vec<String>,
     },
-    /// Generate the built-in phantom in memory and print its lesion's features (no files needed).
+    /// The main job on built-in synthetic data (no downloads): 851 features of a synthetic CT
+    /// lesion, the published Front. Oncol. card recalibrated on a simulated cohort, the
+    /// patient's Radscore, probability and nomogram. A demonstration, not a clinical result.
     Demo {
-        /// Built-in settings to use.
-        #[arg(long, default_value = "surufatinib")]
-        preset: String,
-        /// Random seed of the phantom.
+        /// Random seed of the phantom and the simulated cohort.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Lesions in the simulated local cohort.
+        #[arg(long, default_value_t = 40)]
+        cohort: usize,
+        /// Directory for the nomogram SVG and the features.
+        #[arg(long, default_value = "radscore-demo")]
+        out: PathBuf,
+        /// Print every feature, not only a summary.
+        #[arg(long)]
+        all_features: bool,
     },
 }
 
@@ -356,30 +364,70 @@ fn run(command: Command) -> Result<()> {
             eprintln!("wrote {}", out.display());
             Ok(())
         }
-        Command::Demo { preset, seed } => {
-            let spec = PhantomSpec {
-                seed,
-                ..PhantomSpec::default()
-            };
-            eprintln!(
-                "radscore demo: synthetic CT {:?} voxels at {:?} mm, {} mm lesion, preset '{preset}'",
-                spec.size, spec.spacing, spec.lesion_diameter_mm
-            );
-            let p = phantom::generate(&spec)?;
-            let valid = Settings::preset(&preset)?.validate()?;
-            let start = std::time::Instant::now();
-            let features = radscore::extract::extract(&p.image, &p.mask, &valid)?;
-            let elapsed = start.elapsed();
-            let mut out = String::new();
-            for (k, v) in &features {
-                out.push_str(&format!("{k:<60} {}\n", fmt_value(*v)));
+        Command::Demo {
+            seed,
+            cohort,
+            out,
+            all_features,
+        } => {
+            eprintln!("radscore demo: synthetic abdominal CT (512×512×60, 0.7×0.7×5 mm), studies' preset, seed {seed}");
+            let d = radscore::demo::run(seed, cohort)?;
+            std::fs::create_dir_all(&out).map_err(|source| Error::Io {
+                path: out.clone(),
+                source,
+            })?;
+            let svg_path = out.join("nomogram.svg");
+            write_output(Some(&svg_path), &d.nomogram_svg)?;
+            write_output(Some(&out.join("features.json")), &to_json(&d.features))?;
+            write_output(Some(&out.join("model.json")), &d.card.to_json())?;
+            let mut t = String::new();
+            let shown = if all_features { d.features.len() } else { 12 };
+            for (k, v) in d.features.iter().take(shown) {
+                t.push_str(&format!("  {k:<58} {}\n", fmt_value(*v)));
             }
-            out.push_str(&format!(
-                "{} features in {:.2} s\n",
-                features.len(),
-                elapsed.as_secs_f64()
+            if shown < d.features.len() {
+                t.push_str(&format!(
+                    "  ... ({} more in {})\n",
+                    d.features.len() - shown,
+                    out.join("features.json").display()
+                ));
+            }
+            t.push_str(&format!(
+                "{} features extracted in {:.2} s\n\n",
+                d.features.len(),
+                d.extraction_seconds
             ));
-            write_output(None, &out)
+            let c = &d.calibration;
+            t.push_str(&format!(
+                "model {}: z-scores fitted and recalibrated in the large on a simulated cohort of {} lesions ({} events):\n  \
+                 fusion intercept {:.3} (SE {:.3}; simulated with {:.1}), Radscore intercept {} (inferred from the paper)\n\n",
+                d.card.id,
+                c.n,
+                c.events,
+                c.intercept,
+                c.intercept_se,
+                radscore::demo::SIMULATED_INTERCEPT,
+                radscore::demo::RADSCORE_INTERCEPT
+            ));
+            let p = &d.prediction;
+            t.push_str(&format!("patient: Radscore {:.3}\n", p.radscore));
+            for term in &p.terms {
+                t.push_str(&format!(
+                    "  {:<26} {:>14}  {:>6.1} points\n",
+                    term.predictor, term.value, term.points
+                ));
+            }
+            t.push_str(&format!(
+                "  {:<26} {:>14}  {:>6.1} points\n",
+                "total", "", p.total_points
+            ));
+            t.push_str(&format!("probability of {}: {:.3}\n", p.event, p.probability));
+            t.push_str(&format!(
+                "\nnomogram with the patient marked: {}\n(demonstration on synthetic data, not a clinical result; {:.1} s in all)\n",
+                svg_path.display(),
+                d.total_seconds
+            ));
+            write_output(None, &t)
         }
     }
 }
