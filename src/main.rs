@@ -33,6 +33,12 @@ enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum CalibrationMethod {
+    InTheLarge,
+    Logistic,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum PredictFormat {
     Text,
     Json,
@@ -128,6 +134,33 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: PredictFormat,
+    },
+    /// Fit a published card's missing pieces on a local cohort: z-score parameters from the
+    /// cohort's features, then the fusion intercept with the published slopes fixed
+    /// (recalibration in the large) or an intercept and one overall slope (logistic).
+    Calibrate {
+        /// Model file or shipped card id.
+        #[arg(long)]
+        model: String,
+        /// Cohort CSV: feature columns (as `radscore batch` writes them), one column per
+        /// clinical predictor (named as in the card) and the outcome column.
+        #[arg(long)]
+        cohort: PathBuf,
+        /// Outcome column: 1/0, yes/no, true/false, or compare with --event.
+        #[arg(long)]
+        outcome: String,
+        /// Value of the outcome column that means the card's event happened.
+        #[arg(long)]
+        event: Option<String>,
+        /// Recalibration method.
+        #[arg(long, value_enum, default_value = "in-the-large")]
+        method: CalibrationMethod,
+        /// Radscore intercept to use when the card has none (Front. Oncol. 2025: about 1.6).
+        #[arg(long, default_value_t = 0.0)]
+        radscore_intercept: f64,
+        /// Output model file.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Draw a model's nomogram as SVG, optionally with one patient marked.
     Nomogram {
@@ -348,6 +381,44 @@ fn run(command: Command) -> Result<()> {
             };
             write_output(None, &text)
         }
+        Command::Calibrate {
+            model,
+            cohort,
+            outcome,
+            event,
+            method,
+            radscore_intercept,
+            out,
+        } => {
+            let card = load_model(&model)?;
+            let lesions = read_calibration_cohort(&cohort, &card, &outcome, event.as_deref())?;
+            let method = match method {
+                CalibrationMethod::InTheLarge => radscore::model::Recalibration::InTheLarge,
+                CalibrationMethod::Logistic => radscore::model::Recalibration::Logistic,
+            };
+            let (fitted, r) = radscore::model::recalibrate(&card, &lesions, method, radscore_intercept)?;
+            write_output(Some(&out), &(fitted.to_json() + "\n"))?;
+            let mut t = format!(
+                "{} lesions, {} events (observed rate {:.3})\n",
+                r.n, r.events, r.observed_rate
+            );
+            t.push_str(&format!("intercept {:.4} (SE {:.4})\n", r.intercept, r.intercept_se));
+            if method == radscore::model::Recalibration::Logistic {
+                t.push_str(&format!("slope {:.4} (SE {:.4})\n", r.slope, r.slope_se));
+            }
+            match r.mean_predicted_before {
+                Some(b) => t.push_str(&format!(
+                    "mean predicted probability: before {b:.3}, after {:.3}\n",
+                    r.mean_predicted_after
+                )),
+                None => t.push_str(&format!(
+                    "mean predicted probability after: {:.3} (the card could not predict before)\n",
+                    r.mean_predicted_after
+                )),
+            }
+            t.push_str(&format!("wrote {}\n", out.display()));
+            write_output(None, &t)
+        }
         Command::Nomogram {
             model,
             out,
@@ -455,6 +526,85 @@ fn parse_clinical(items: &[String]) -> Result<BTreeMap<String, ClinicalValue>> {
             Ok((k.trim().to_string(), ClinicalValue::parse(v)))
         })
         .collect()
+}
+
+/// A recalibration cohort: features, the card's clinical predictors, and the outcome.
+fn read_calibration_cohort(
+    path: &Path,
+    card: &ModelCard,
+    outcome: &str,
+    event: Option<&str>,
+) -> Result<Vec<radscore::model::CohortLesion>> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header = radscore::batch::split_csv_line(lines.next().unwrap_or_default());
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| Error::format(path, format!("no column '{name}' in the cohort")))
+    };
+    let oc = col(outcome)?;
+    let feature_cols: Vec<(String, usize)> = card
+        .feature_keys()
+        .iter()
+        .map(|k| col(k).map(|c| (k.to_string(), c)))
+        .collect::<Result<_>>()?;
+    let clinical_cols: Vec<(String, usize)> = card
+        .fusion
+        .predictors
+        .iter()
+        .filter(|p| !matches!(p.kind, radscore::model::PredictorKind::Radscore { .. }))
+        .map(|p| col(&p.name).map(|c| (p.name.clone(), c)))
+        .collect::<Result<_>>()?;
+    let mut lesions = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let row = radscore::batch::split_csv_line(line);
+        let cell = |c: usize| row.get(c).map(|s| s.trim()).unwrap_or("");
+        let mut features = FeatureSet::new();
+        for (k, c) in &feature_cols {
+            let v = cell(*c).parse::<f64>().map_err(|_| {
+                Error::format(
+                    path,
+                    format!("row {}, column '{k}': '{}' is not a number", i + 1, cell(*c)),
+                )
+            })?;
+            features.insert(k.clone(), v);
+        }
+        let mut clinical = BTreeMap::new();
+        for (k, c) in &clinical_cols {
+            if cell(*c).is_empty() {
+                return Err(Error::format(path, format!("row {}, column '{k}' is missing", i + 1)));
+            }
+            clinical.insert(k.clone(), ClinicalValue::parse(cell(*c)));
+        }
+        let o = cell(oc);
+        let happened = match event {
+            Some(e) => o == e,
+            None => match o.to_lowercase().as_str() {
+                "1" | "yes" | "true" => true,
+                "0" | "no" | "false" => false,
+                _ => {
+                    return Err(Error::format(
+                        path,
+                        format!(
+                            "row {}, outcome '{o}' is not 1/0, yes/no or true/false (use --event)",
+                            i + 1
+                        ),
+                    ));
+                }
+            },
+        };
+        lesions.push(radscore::model::CohortLesion {
+            features,
+            clinical,
+            outcome: happened,
+        });
+    }
+    Ok(lesions)
 }
 
 /// Features from `radscore extract` output: a JSON object, or pyradiomics' CSV layout.

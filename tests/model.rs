@@ -183,3 +183,168 @@ fn broken_model_files_are_named() {
     let e = ModelCard::from_json(&text).unwrap_err();
     assert!(e.to_string().contains("coefficient"), "{e}");
 }
+
+/// Probabilities equal statsmodels' `Logit.predict` for the same coefficients and inputs
+/// (statsmodels from the oracle venv).
+#[test]
+fn predictions_equal_statsmodels() {
+    let Some(python) = common::oracle_python() else { return };
+    let card = complete_card();
+    let coef = |name: &str| {
+        card.fusion
+            .predictors
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| match &p.kind {
+                radscore::model::PredictorKind::Radscore { coefficient }
+                | radscore::model::PredictorKind::Continuous { coefficient, .. }
+                | radscore::model::PredictorKind::Binary { coefficient, .. }
+                | radscore::model::PredictorKind::Ordinal { coefficient, .. } => coefficient.unwrap(),
+                _ => f64::NAN,
+            })
+            .unwrap()
+    };
+    let params = vec![
+        card.fusion.intercept.unwrap(),
+        coef("radscore"),
+        coef("ki67"),
+        coef("hepatic_metastases"),
+        coef("extrahepatic_metastasis"),
+    ];
+    let levels = ["oligometastasis", "multiple", "diffuse"];
+    let mut rng = common::Rng(5);
+    let mut rows = Vec::new();
+    let mut ours = Vec::new();
+    for _ in 0..50 {
+        let rs = rng.uniform() * 6.0 - 1.0;
+        let ki67 = (rng.uniform() * 100.0).round();
+        let h = rng.int(0, 2) as usize;
+        let e = rng.int(0, 1) as usize;
+        let clinical: BTreeMap<String, ClinicalValue> = [
+            ("ki67", ClinicalValue::Number(ki67)),
+            ("hepatic_metastases", ClinicalValue::Text(levels[h].into())),
+            ("extrahepatic_metastasis", ClinicalValue::Text(["no", "yes"][e].into())),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        ours.push(card.predict_with_radscore(rs, &clinical).unwrap().probability);
+        rows.push(vec![1.0, rs, ki67, h as f64, e as f64]);
+    }
+    let input = serde_json::json!({"params": params, "x": rows}).to_string();
+    let out = std::process::Command::new(&python)
+        .arg(common::oracle_script("logit_predict.py"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(input.as_bytes())?;
+            c.wait_with_output()
+        })
+        .expect("oracle");
+    let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("statsmodels output");
+    for (o, t) in ours.iter().zip(theirs["probability"].as_array().unwrap()) {
+        let t = t.as_f64().unwrap();
+        assert!((o - t).abs() <= 1e-14 + 1e-12 * t, "radscore {o} vs statsmodels {t}");
+    }
+}
+
+/// On a cohort simulated from a known logistic model whose intercept is shifted,
+/// recalibration in the large recovers the true intercept within two standard errors, and
+/// logistic recalibration finds a slope near 1.
+#[test]
+fn recalibration_recovers_the_generating_intercept() {
+    let mut card = complete_card();
+    card.fusion.intercept = None;
+    let true_intercept = -2.3;
+    let mut truth = complete_card();
+    truth.fusion.intercept = Some(true_intercept);
+    let levels = ["oligometastasis", "multiple", "diffuse"];
+    let mut rng = common::Rng(11);
+    let mut cohort = Vec::new();
+    for _ in 0..1500 {
+        let mut features = radscore::FeatureSet::new();
+        for f in &card.radscore.features {
+            // Features around the card's z-score parameters (mean 1, SD 2).
+            features.insert(f.key.clone(), 1.0 + 2.0 * (rng.uniform() * 2.0 - 1.0) * 0.6);
+        }
+        let clinical: BTreeMap<String, ClinicalValue> = [
+            ("ki67", ClinicalValue::Number((rng.uniform() * 40.0).round())),
+            (
+                "hepatic_metastases",
+                ClinicalValue::Text(levels[rng.int(0, 2) as usize].into()),
+            ),
+            (
+                "extrahepatic_metastasis",
+                ClinicalValue::Text(["no", "yes"][rng.int(0, 1) as usize].into()),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let p = truth.predict(&features, &clinical).unwrap().probability;
+        cohort.push(radscore::model::CohortLesion {
+            features,
+            clinical,
+            outcome: rng.uniform() < p,
+        });
+    }
+    let (fitted, report) =
+        radscore::model::recalibrate(&card, &cohort, radscore::model::Recalibration::InTheLarge, 1.6).unwrap();
+    assert!(
+        (report.intercept - true_intercept).abs() <= 2.0 * report.intercept_se,
+        "intercept {} ± {} vs true {true_intercept}",
+        report.intercept,
+        report.intercept_se
+    );
+    assert_eq!(fitted.fusion.intercept, Some(report.intercept));
+    assert!(fitted.missing().is_empty());
+    let (_, logistic) =
+        radscore::model::recalibrate(&card, &cohort, radscore::model::Recalibration::Logistic, 1.6).unwrap();
+    assert!(
+        (logistic.slope - 1.0).abs() <= 2.0 * logistic.slope_se,
+        "slope {} ± {}",
+        logistic.slope,
+        logistic.slope_se
+    );
+}
+
+/// The nomogram SVG renders to a picture that is not blank and names every axis.
+#[test]
+fn nomogram_svg_renders_with_every_axis() {
+    let card = complete_card();
+    let clinical: BTreeMap<String, ClinicalValue> = [
+        ("ki67", "20"),
+        ("hepatic_metastases", "diffuse"),
+        ("extrahepatic_metastasis", "no"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), ClinicalValue::parse(v)))
+    .collect();
+    let p = card.predict_with_radscore(2.0, &clinical).unwrap();
+    let svg = radscore::model::nomogram_svg(&card, Some(&p)).unwrap();
+    for label in ["Points", "Total Points", "Probability"]
+        .into_iter()
+        .chain(card.fusion.predictors.iter().map(|p| p.label.as_str()))
+    {
+        // The svg crate writes each text node on its own line.
+        assert!(svg.lines().any(|l| l.trim() == label), "axis label '{label}' missing");
+    }
+    let tree = resvg::usvg::Tree::from_str(&svg, &resvg::usvg::Options::default()).expect("valid SVG");
+    let size = tree.size().to_int_size();
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).unwrap();
+    resvg::render(&tree, resvg::tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    let dark = pixmap
+        .pixels()
+        .iter()
+        .filter(|px| px.alpha() > 0 && px.red() < 128)
+        .count();
+    let red = pixmap
+        .pixels()
+        .iter()
+        .filter(|px| px.red() > 150 && px.green() < 100 && px.blue() < 100)
+        .count();
+    assert!(dark > 1000, "the rendered nomogram is blank ({dark} dark pixels)");
+    assert!(red > 20, "the patient marker is not drawn ({red} red pixels)");
+}

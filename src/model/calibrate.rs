@@ -227,10 +227,31 @@ fn fit_intercept(offset: &[f64], y: &[f64]) -> Result<(f64, f64)> {
     Err(Error::Model("recalibration in the large did not converge".into()))
 }
 
-/// Maximum-likelihood `logit p = a + b·offset` (Newton–Raphson on two parameters), with SEs.
+/// Log-likelihood of `logit p = a + b·offset`.
+fn log_likelihood(offset: &[f64], y: &[f64], a: f64, b: f64) -> f64 {
+    offset
+        .iter()
+        .zip(y)
+        .map(|(o, yi)| {
+            let eta = a + b * o;
+            // log(1 + e^η) computed stably.
+            let log1pexp = if eta > 0.0 {
+                eta + (-eta).exp().ln_1p()
+            } else {
+                eta.exp().ln_1p()
+            };
+            yi * eta - log1pexp
+        })
+        .sum()
+}
+
+/// Maximum-likelihood `logit p = a + b·offset` (Newton–Raphson with step halving, started
+/// from the in-the-large fit), with SEs from the observed information.
 fn fit_intercept_slope(offset: &[f64], y: &[f64]) -> Result<(f64, f64, f64, f64)> {
-    let (mut a, mut b) = (0.0, 1.0);
-    for _ in 0..100 {
+    let (mut a, _) = fit_intercept(offset, y)?;
+    let mut b = 1.0;
+    let mut ll = log_likelihood(offset, y, a, b);
+    for _ in 0..200 {
         let (mut g0, mut g1, mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0, 0.0, 0.0);
         for (o, yi) in offset.iter().zip(y) {
             let p = logistic(a + b * o);
@@ -242,17 +263,26 @@ fn fit_intercept_slope(offset: &[f64], y: &[f64]) -> Result<(f64, f64, f64, f64)
             h11 += w * o * o;
         }
         let det = h00 * h11 - h01 * h01;
-        if !(det.abs() > 0.0) {
+        if !(det.abs() > 1e-300) {
             return Err(Error::Model(
                 "logistic recalibration is singular (the linear predictor does not vary)".into(),
             ));
         }
         let da = (h11 * g0 - h01 * g1) / det;
         let db = (h00 * g1 - h01 * g0) / det;
-        a += da;
-        b += db;
-        if da.abs() < 1e-12 && db.abs() < 1e-12 {
+        if da.abs() < 1e-10 && db.abs() < 1e-10 {
             return Ok((a, (h11 / det).sqrt(), b, (h00 / det).sqrt()));
+        }
+        let mut t = 1.0;
+        loop {
+            let next = log_likelihood(offset, y, a + t * da, b + t * db);
+            if next >= ll - 1e-12 || t < 1e-8 {
+                a += t * da;
+                b += t * db;
+                ll = next;
+                break;
+            }
+            t /= 2.0;
         }
     }
     Err(Error::Model(
