@@ -220,11 +220,7 @@ fn run(command: Command) -> Result<()> {
             out,
             threads,
         } => {
-            let mut settings = match (&param, &preset) {
-                (Some(p), _) => Settings::from_file(p)?,
-                (None, Some(name)) => Settings::preset(name)?,
-                (None, None) => Settings::default(),
-            };
+            let mut settings = load_settings(param.as_deref(), preset.as_deref())?;
             if let Some(l) = label {
                 settings.general.label = l;
             }
@@ -250,11 +246,7 @@ fn run(command: Command) -> Result<()> {
             preset,
             threads,
         } => {
-            let settings = match (&param, &preset) {
-                (Some(p), _) => Settings::from_file(p)?,
-                (None, Some(name)) => Settings::preset(name)?,
-                (None, None) => Settings::default(),
-            };
+            let settings = load_settings(param.as_deref(), preset.as_deref())?;
             let valid = settings.validate()?;
             let errors = errors.unwrap_or_else(|| out.with_extension("errors.csv"));
             let tty = std::io::stderr().is_terminal();
@@ -347,20 +339,10 @@ fn run(command: Command) -> Result<()> {
             };
             let p = card.predict(&features, &clinical)?;
             let text = match format {
-                PredictFormat::Json => {
-                    let terms: Vec<serde_json::Value> = p
-                        .terms
-                        .iter()
-                        .map(|t| {
-                            serde_json::json!({"predictor": t.predictor, "value": t.value,
-                                "contribution": t.contribution, "points": t.points})
-                        })
-                        .collect();
-                    let v = serde_json::json!({"model": card.id, "event": p.event, "radscore": p.radscore,
-                        "linear_predictor": p.linear_predictor, "probability": p.probability,
-                        "terms": terms, "total_points": p.total_points});
-                    format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
-                }
+                PredictFormat::Json => format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&p.to_json(&card.id)).unwrap_or_default()
+                ),
                 PredictFormat::Text => {
                     let mut t = format!("model        {} ({})\n", card.id, card.title);
                     t.push_str(&format!("Radscore     {:.4}\n", p.radscore));
@@ -500,6 +482,15 @@ fn run(command: Command) -> Result<()> {
             ));
             write_output(None, &t)
         }
+    }
+}
+
+/// Settings from a parameter file, a preset, or pyradiomics' defaults.
+fn load_settings(param: Option<&Path>, preset: Option<&str>) -> Result<Settings> {
+    match (param, preset) {
+        (Some(p), _) => Settings::from_file(p),
+        (None, Some(name)) => Settings::preset(name),
+        (None, None) => Ok(Settings::default()),
     }
 }
 

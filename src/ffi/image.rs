@@ -67,26 +67,9 @@ fn bytes_per_voxel(t: PixelType) -> usize {
 
 /// Decode a native-endian buffer into f64 values (any alignment).
 pub(crate) fn decode(bytes: &[u8], t: PixelType) -> Vec<f64> {
-    macro_rules! conv {
-        ($ty:ty) => {
-            bytes
-                .chunks_exact(std::mem::size_of::<$ty>())
-                .map(|c| <$ty>::from_ne_bytes(c.try_into().unwrap_or_default()) as f64)
-                .collect()
-        };
-    }
-    match t {
-        PixelType::U8 => bytes.iter().map(|&b| f64::from(b)).collect(),
-        PixelType::I8 => bytes.iter().map(|&b| f64::from(b as i8)).collect(),
-        PixelType::U16 => conv!(u16),
-        PixelType::I16 => conv!(i16),
-        PixelType::U32 => conv!(u32),
-        PixelType::I32 => conv!(i32),
-        PixelType::U64 => conv!(u64),
-        PixelType::I64 => conv!(i64),
-        PixelType::F32 => conv!(f32),
-        PixelType::F64 => conv!(f64),
-    }
+    let mut out = Vec::with_capacity(bytes.len());
+    crate::image::decode_voxels(bytes, t, cfg!(target_endian = "big"), &mut out);
+    out
 }
 
 /// Validate buffer arguments and build the geometry and the voxel values.

@@ -145,18 +145,7 @@ fn parse_clinical(json: Option<&str>) -> Result<BTreeMap<String, ClinicalValue>,
 }
 
 fn put_prediction(out: *mut *mut radscore_prediction, p: Prediction, card: &ModelCard) {
-    let terms: Vec<serde_json::Value> = p
-        .terms
-        .iter()
-        .map(|t| {
-            serde_json::json!({"predictor": t.predictor, "value": t.value,
-                "contribution": t.contribution, "points": t.points})
-        })
-        .collect();
-    let json = serde_json::json!({"model": card.id, "event": p.event, "radscore": p.radscore,
-        "linear_predictor": p.linear_predictor, "probability": p.probability,
-        "terms": terms, "total_points": p.total_points})
-    .to_string();
+    let json = p.to_json(&card.id).to_string();
     // SAFETY: callers checked `out` with `require_out`.
     unsafe {
         write_out(

@@ -322,6 +322,36 @@ pub fn write_nifti(
     nifti::write(path.as_ref(), voxels, pixel_type, geometry)
 }
 
+/// Convert packed values of `pt` (little or big endian) to f64, appending to `out`.
+pub(crate) fn decode_voxels(bytes: &[u8], pt: PixelType, big_endian: bool, out: &mut Vec<f64>) {
+    macro_rules! convert {
+        ($t:ty, $n:expr) => {{
+            let decode = |c: &[u8]| {
+                let mut a = [0u8; $n];
+                a.copy_from_slice(c);
+                if big_endian {
+                    <$t>::from_be_bytes(a)
+                } else {
+                    <$t>::from_le_bytes(a)
+                }
+            };
+            out.extend(bytes.chunks_exact($n).map(|c| decode(c) as f64));
+        }};
+    }
+    match pt {
+        PixelType::U8 => out.extend(bytes.iter().map(|&b| b as f64)),
+        PixelType::I8 => out.extend(bytes.iter().map(|&b| b as i8 as f64)),
+        PixelType::U16 => convert!(u16, 2),
+        PixelType::I16 => convert!(i16, 2),
+        PixelType::U32 => convert!(u32, 4),
+        PixelType::I32 => convert!(i32, 4),
+        PixelType::U64 => convert!(u64, 8),
+        PixelType::I64 => convert!(i64, 8),
+        PixelType::F32 => convert!(f32, 4),
+        PixelType::F64 => convert!(f64, 8),
+    }
+}
+
 enum FileFormat {
     Nrrd,
     Nifti,

@@ -1132,7 +1132,7 @@ fn read_values(h: &Header, attached: &mut dyn BufRead) -> Result<Vec<f64>> {
         .ok_or_else(|| Error::format(&h.path, "sizes overflow the address space"))?;
     let mut values = Vec::new();
     let push = |piece: Piece, values: &mut Vec<f64>| match piece {
-        Piece::Bytes(b) => convert_bytes(&b, h.pixel_type, h.big_endian.unwrap_or(false), values),
+        Piece::Bytes(b) => super::decode_voxels(&b, h.pixel_type, h.big_endian.unwrap_or(false), values),
         Piece::Values(v) => values.extend_from_slice(&v),
     };
     match &h.data {
@@ -1162,36 +1162,6 @@ fn read_values(h: &Header, attached: &mut dyn BufRead) -> Result<Vec<f64>> {
         }
     }
     Ok(values)
-}
-
-/// Convert packed values of `pt` (little or big endian) to f64, appending to `out`.
-fn convert_bytes(bytes: &[u8], pt: PixelType, big_endian: bool, out: &mut Vec<f64>) {
-    macro_rules! convert {
-        ($t:ty, $n:expr) => {{
-            let decode = |c: &[u8]| {
-                let mut a = [0u8; $n];
-                a.copy_from_slice(c);
-                if big_endian {
-                    <$t>::from_be_bytes(a)
-                } else {
-                    <$t>::from_le_bytes(a)
-                }
-            };
-            out.extend(bytes.chunks_exact($n).map(|c| decode(c) as f64));
-        }};
-    }
-    match pt {
-        PixelType::U8 => out.extend(bytes.iter().map(|&b| b as f64)),
-        PixelType::I8 => out.extend(bytes.iter().map(|&b| b as i8 as f64)),
-        PixelType::U16 => convert!(u16, 2),
-        PixelType::I16 => convert!(i16, 2),
-        PixelType::U32 => convert!(u32, 4),
-        PixelType::I32 => convert!(i32, 4),
-        PixelType::U64 => convert!(u64, 8),
-        PixelType::I64 => convert!(i64, 8),
-        PixelType::F32 => convert!(f32, 4),
-        PixelType::F64 => convert!(f64, 8),
-    }
 }
 
 /// Append `v` stored as `pt` in little-endian order (values are cast as ITK casts them).

@@ -48,6 +48,24 @@ pub struct Prediction {
     pub total_points: f64,
 }
 
+impl Prediction {
+    /// The prediction as JSON (`model`, `event`, `radscore`, `linear_predictor`,
+    /// `probability`, `terms` with points, `total_points`), as the CLI and the C API print it.
+    pub fn to_json(&self, model_id: &str) -> serde_json::Value {
+        let terms: Vec<serde_json::Value> = self
+            .terms
+            .iter()
+            .map(|t| {
+                serde_json::json!({"predictor": t.predictor, "value": t.value,
+                    "contribution": t.contribution, "points": t.points})
+            })
+            .collect();
+        serde_json::json!({"model": model_id, "event": self.event, "radscore": self.radscore,
+            "linear_predictor": self.linear_predictor, "probability": self.probability,
+            "terms": terms, "total_points": self.total_points})
+    }
+}
+
 impl ModelCard {
     /// Refuse an incomplete card, naming what must be fitted and how.
     pub fn require_complete(&self) -> Result<()> {

@@ -127,27 +127,7 @@ impl Rng {
 /// A minimal CSV reader (quoted fields with commas, doubled quotes) for the reference tables.
 pub fn read_csv(path: &Path) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut rows = Vec::new();
-    for line in text.lines() {
-        let mut fields = Vec::new();
-        let mut cur = String::new();
-        let mut quoted = false;
-        let mut chars = line.chars().peekable();
-        while let Some(c) = chars.next() {
-            match (c, quoted) {
-                ('"', true) if chars.peek() == Some(&'"') => {
-                    cur.push('"');
-                    chars.next();
-                }
-                ('"', _) => quoted = !quoted,
-                (',', false) => fields.push(std::mem::take(&mut cur)),
-                _ => cur.push(c),
-            }
-        }
-        fields.push(cur);
-        rows.push(fields);
-    }
-    rows
+    text.lines().map(radscore::batch::split_csv_line).collect()
 }
 
 /// Turn a Python dict literal (as pyradiomics writes its settings) into JSON.
