@@ -307,3 +307,111 @@ fn generated_volumes_match_pyradiomics() {
     }
     cmp.finish("generated volumes vs pyradiomics");
 }
+
+/// The studies' 851-feature preset (1 mm B-spline resampling, bin width 25, original + wavelet)
+/// on pyradiomics' five test cases equals pyradiomics run with the same parameter file
+/// (`bench/surufatinib.yaml`); and a Radscore computed by radscore equals the card's formula
+/// applied to pyradiomics' own features.
+#[test]
+fn studies_preset_on_the_pyradiomics_cases() {
+    let Some(shared) = common::shared_dir() else { return };
+    let Some(python) = oracle_python() else { return };
+    let params = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/surufatinib.yaml");
+    let preset = Settings::preset("surufatinib").unwrap().validate().unwrap();
+    let from_file = Settings::from_file(&params).unwrap().validate().unwrap();
+    let mut card = radscore::model::published_card("front-oncol-2025").unwrap();
+    for (i, f) in card.radscore.features.iter_mut().enumerate() {
+        f.mean = Some(i as f64 * 0.5);
+        f.sd = Some(1.0 + i as f64);
+    }
+    card.radscore.intercept = Some(1.6);
+    card.fusion.intercept = Some(-3.0);
+    for p in &mut card.fusion.predictors {
+        if let radscore::model::PredictorKind::Ordinal { codes, .. } = &mut p.kind {
+            *codes = Some(vec![0.0, 1.0, 2.0]);
+        }
+    }
+    let mut cmp = Comparison::default();
+    for case in ["brain1", "brain2", "breast1", "lung1", "lung2"] {
+        let base = shared.join("data/pyradiomics");
+        let image = base.join(format!("{case}_image.nrrd"));
+        let mask = base.join(format!("{case}_label.nrrd"));
+        let theirs = run_oracle(
+            &python,
+            "extract.py",
+            &[
+                image.to_str().unwrap(),
+                mask.to_str().unwrap(),
+                params.to_str().unwrap(),
+            ],
+        );
+        let theirs = theirs.as_object().unwrap();
+        let ours = radscore::extract_files(&image, &mask, None, &preset).expect("preset extraction");
+        let ours_file = radscore::extract_files(&image, &mask, None, &from_file).expect("parameter file");
+        assert_eq!(ours, ours_file, "{case}: the preset and bench/surufatinib.yaml differ");
+        assert_eq!(ours.len(), 851, "{case}: 851 features");
+        assert_eq!(
+            ours.keys().collect::<Vec<_>>(),
+            theirs.keys().collect::<Vec<_>>(),
+            "{case}: keys or order differ"
+        );
+        for (k, v) in theirs {
+            let class = k.split('_').nth(1).unwrap_or("?");
+            let group = if k.starts_with("wavelet") {
+                format!("wavelet {class}")
+            } else {
+                class.to_string()
+            };
+            cmp.check(
+                &group,
+                &format!("{case} {k}"),
+                ours[k.as_str()],
+                v.as_f64().unwrap_or(f64::NAN),
+            );
+        }
+        // The Radscore formula on pyradiomics' features.
+        let direct: f64 = 1.6
+            + card
+                .radscore
+                .features
+                .iter()
+                .map(|f| f.coefficient * (theirs[&f.key].as_f64().unwrap() - f.mean.unwrap()) / f.sd.unwrap())
+                .sum::<f64>();
+        let rs = card.radscore(&ours).unwrap();
+        assert!(
+            (rs - direct).abs() <= 1e-9 * direct.abs().max(1.0),
+            "{case}: Radscore {rs} vs {direct}"
+        );
+    }
+    cmp.finish("studies' preset on pyradiomics' cases");
+}
+
+/// Results do not depend on the number of threads.
+#[test]
+fn identical_for_any_thread_count() {
+    let p = radscore::phantom::generate(&radscore::phantom::PhantomSpec {
+        size: [128, 128, 20],
+        lesion_diameter_mm: 25.0,
+        ..Default::default()
+    })
+    .unwrap();
+    let settings = Settings::preset("surufatinib").unwrap().validate().unwrap();
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| radscore::extract(&p.image, &p.mask, &settings).unwrap())
+    };
+    let one = run(1);
+    assert_eq!(one.len(), 851);
+    for threads in [2, 3, 8] {
+        let many = run(threads);
+        assert!(
+            one.iter()
+                .zip(&many)
+                .all(|((ka, a), (kb, b))| ka == kb && a.to_bits() == b.to_bits()),
+            "{threads} threads differ from 1"
+        );
+    }
+}

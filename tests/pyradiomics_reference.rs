@@ -94,14 +94,20 @@ fn baseline_every_configuration() {
     cmp.finish("pyradiomics baseline (all configurations)");
 }
 
-/// The 107 original features of reference_851 (default extractor settings), values and order.
+/// All 851 features of reference_851 (default extractor settings + Wavelet, no resampling),
+/// values and order.
 #[test]
-fn reference_851_original_features() {
+fn reference_851_all_features() {
     let Some(shared) = shared_dir() else { return };
     let base = shared.join("data/pyradiomics");
     let rows = read_csv(&base.join("reference_851/default_plus_wavelet.csv"));
     let header = rows[0].clone();
-    let settings = Settings::default().validate().expect("defaults");
+    let mut settings = Settings::default();
+    settings.image_types.push(radscore::settings::ImageTypeSpec {
+        kind: radscore::settings::ImageTypeKind::Wavelet,
+        overrides: Default::default(),
+    });
+    let settings = settings.validate().expect("defaults + wavelet");
     let mut cmp = Comparison::default();
     for (col, case) in header.iter().enumerate().skip(1) {
         let image = read_image(base.join(format!("{case}_image.nrrd"))).expect("image");
@@ -115,10 +121,10 @@ fn reference_851_original_features() {
         };
         let expected: Vec<(&String, f64)> = rows
             .iter()
-            .filter(|r| r[0].starts_with("original_"))
+            .filter(|r| !r[0].starts_with("diagnostics_") && r[0] != "featureName")
             .filter_map(|r| parse_value(&r[col]).map(|v| (&r[0], v)))
             .collect();
-        assert_eq!(expected.len(), 107, "reference_851 should hold 107 original features");
+        assert_eq!(expected.len(), 851, "reference_851 should hold 851 features");
         let ours: Vec<&String> = features.keys().collect();
         let theirs: Vec<&String> = expected.iter().map(|(k, _)| *k).collect();
         assert_eq!(
@@ -127,7 +133,12 @@ fn reference_851_original_features() {
         );
         for (key, v) in expected {
             let class = key.split('_').nth(1).unwrap_or("?");
-            cmp.check(class, &format!("{case} {key}"), features[key.as_str()], v);
+            let group = if key.starts_with("wavelet") {
+                format!("wavelet {class}")
+            } else {
+                class.to_string()
+            };
+            cmp.check(&group, &format!("{case} {key}"), features[key.as_str()], v);
         }
     }
     cmp.finish("reference_851 original features");

@@ -90,17 +90,14 @@ pub fn close(ours: f64, theirs: f64) -> bool {
     diff <= 1e-9 || diff <= 1e-6 * theirs.abs()
 }
 
-/// Relative difference (0 if both are within 1e-9 absolute).
+/// Relative difference |ours − theirs| / |theirs| (the absolute difference when theirs is 0;
+/// 0 when both are NaN).
 pub fn rel_diff(ours: f64, theirs: f64) -> f64 {
-    if ours.is_nan() && theirs.is_nan() {
+    if ours.is_nan() && theirs.is_nan() || ours == theirs {
         return 0.0;
     }
     let diff = (ours - theirs).abs();
-    if diff <= 1e-9 {
-        0.0
-    } else {
-        diff / theirs.abs().max(1e-300)
-    }
+    if theirs == 0.0 { diff } else { diff / theirs.abs() }
 }
 
 /// Deterministic pseudo-random numbers (SplitMix64) for generated test volumes.
