@@ -15,19 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-
-
 /**
  * The ABI version of this header and library. It changes whenever a signature, a struct
  * layout or the meaning of a value changes; check `radscore_abi_version() == RADSCORE_ABI_VERSION`
  * when loading the library.
  */
 #define RADSCORE_ABI_VERSION 1
-
-/**
- * The model file format this version reads and writes.
- */
-#define MODEL_FORMAT_VERSION 1
 
 /**
  * Result of a fallible call. Values are stable: new codes are only ever added.

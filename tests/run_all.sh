@@ -25,7 +25,7 @@ step "cargo clippy -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
 
 step "cargo test (unit, integration, pyradiomics oracle)"
-cargo test --all-targets 2>&1 | tee target/cargo-test.log
+cargo test --all-targets --no-fail-fast 2>&1 | tee target/cargo-test.log
 
 step "C/C++: CMake build, C API test, C++ tool, CLI = C API, valgrind, find_package consumer"
 if ! command -v cmake >/dev/null 2>&1; then
