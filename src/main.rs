@@ -15,6 +15,8 @@ use radscore::phantom::{self, PhantomSpec};
 use radscore::settings::Settings;
 use radscore::{Error, Result};
 
+mod cli;
+
 #[derive(Parser)]
 #[command(
     name = "radscore",
@@ -144,6 +146,9 @@ enum Command {
         #[arg(long = "clinical", value_name = "NAME=VALUE")]
         clinical: Vec<String>,
     },
+    /// Statistics on CSV tables, JSON out (ICC, correlation filter, z-score, LASSO-CV, logistic,
+    /// ROC/DeLong, calibration, DCA, baseline comparison).
+    Stats(cli::stats::StatsArgs),
     /// Generate the built-in phantom in memory and print its lesion's features (no files needed).
     Demo {
         /// Built-in settings to use.
@@ -356,6 +361,7 @@ fn run(command: Command) -> Result<()> {
             eprintln!("wrote {}", out.display());
             Ok(())
         }
+        Command::Stats(args) => cli::stats::run(args),
         Command::Demo { preset, seed } => {
             let spec = PhantomSpec {
                 seed,
