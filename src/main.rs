@@ -149,6 +149,9 @@ enum Command {
     /// Statistics on CSV tables, JSON out (ICC, correlation filter, z-score, LASSO-CV, logistic,
     /// ROC/DeLong, calibration, DCA, baseline comparison).
     Stats(cli::stats::StatsArgs),
+    /// Write a simulated cohort resembling the Front. Oncol. study (features, second observer,
+    /// clinical table) from a known generating model (truth.json).
+    SimulateCohort(cli::simulate::SimulateArgs),
     /// Generate the built-in phantom in memory and print its lesion's features (no files needed).
     Demo {
         /// Built-in settings to use.
@@ -362,6 +365,7 @@ fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Stats(args) => cli::stats::run(args),
+        Command::SimulateCohort(args) => cli::simulate::run(args),
         Command::Demo { preset, seed } => {
             let spec = PhantomSpec {
                 seed,

@@ -1,6 +1,7 @@
 //! Command-line glue for the statistics, cohort simulation and training commands. Kept out of
 //! `main.rs` so that each command's arguments and JSON output live next to each other.
 
+pub mod simulate;
 pub mod stats;
 
 use radscore::stats::io::Table;

@@ -642,25 +642,28 @@ fn icc_observers(
             ));
         }
     }
+    // Cases segmented by every observer (usually a re-segmented subset), in the first table's order.
+    let own_ids: Vec<Vec<String>> = read.iter().map(|t| column_text(t, id)).collect::<Result<_>>()?;
+    let positions: Vec<HashMap<&String, usize>> = own_ids
+        .iter()
+        .map(|ids| ids.iter().enumerate().map(|(i, c)| (c, i)).collect())
+        .collect();
+    let common: Vec<&String> = ids
+        .iter()
+        .filter(|c| positions.iter().all(|p| p.contains_key(c)))
+        .collect();
+    if common.len() < 2 {
+        return Err(Error::Stats(format!(
+            "only {} case(s) in column '{id}' appear in every observer's table; the ICC needs at least 2",
+            common.len()
+        )));
+    }
     let mut observers = Vec::with_capacity(read.len());
     let mut unmatched = Vec::new();
-    for table in &read {
-        let own_ids = column_text(table, id)?;
-        let position: HashMap<&String, usize> = own_ids.iter().enumerate().map(|(i, c)| (c, i)).collect();
-        let order: Vec<usize> = ids
-            .iter()
-            .map(|case| {
-                position.get(case).copied().ok_or_else(|| {
-                    Error::format(
-                        &table.path,
-                        format!("case '{case}' of {} is missing", first.path.display()),
-                    )
-                })
-            })
-            .collect::<Result<_>>()?;
-        unmatched.push(own_ids.len() - order.len());
-        let x = table.numeric_matrix(&names)?;
-        observers.push(x.select_rows(&order));
+    for (table, position) in read.iter().zip(&positions) {
+        let order: Vec<usize> = common.iter().filter_map(|c| position.get(c).copied()).collect();
+        unmatched.push(position.len() - order.len());
+        observers.push(table.numeric_matrix(&names)?.select_rows(&order));
     }
     let refs: Vec<&DMatrix<f64>> = observers.iter().collect();
     let results = icc_filter(&refs, &names, settings, threshold.unwrap_or(0.0))?;
@@ -672,7 +675,7 @@ fn icc_observers(
         })
         .collect();
     let (form, description) = icc_settings_name(settings);
-    let mut v = json!({"model": form, "description": description, "subjects": ids.len(),
+    let mut v = json!({"model": form, "description": description, "subjects": common.len(),
         "observers": tables.len(), "unmatched_cases": unmatched, "features": features});
     if let Some(t) = threshold {
         let kept: Vec<&str> = results
