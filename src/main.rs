@@ -15,6 +15,8 @@ use radscore::phantom::{self, PhantomSpec};
 use radscore::settings::Settings;
 use radscore::{Error, Result};
 
+mod cli;
+
 #[derive(Parser)]
 #[command(
     name = "radscore",
@@ -177,6 +179,12 @@ enum Command {
         #[arg(long = "clinical", value_name = "NAME=VALUE")]
         clinical: Vec<String>,
     },
+    /// Statistics on CSV tables, JSON out (ICC, correlation filter, z-score, LASSO-CV, logistic,
+    /// ROC/DeLong, calibration, DCA, baseline comparison).
+    Stats(cli::stats::StatsArgs),
+    /// Write a simulated cohort resembling the Front. Oncol. study (features, second observer,
+    /// clinical table) from a known generating model (truth.json).
+    SimulateCohort(cli::simulate::SimulateArgs),
     /// The main job on built-in synthetic data (no downloads): 851 features of a synthetic CT
     /// lesion, the published Front. Oncol. card recalibrated on a simulated cohort, the
     /// patient's Radscore, probability and nomogram. A demonstration, not a clinical result.
@@ -417,6 +425,8 @@ fn run(command: Command) -> Result<()> {
             eprintln!("wrote {}", out.display());
             Ok(())
         }
+        Command::Stats(args) => cli::stats::run(args),
+        Command::SimulateCohort(args) => cli::simulate::run(args),
         Command::Demo {
             seed,
             cohort,

@@ -10,6 +10,7 @@ mod card;
 mod figure;
 mod nomogram;
 mod predict;
+pub mod simulate;
 
 pub use calibrate::{CalibrationReport, CohortLesion, Recalibration, fit_zscore, recalibrate};
 pub use card::{
