@@ -152,6 +152,9 @@ enum Command {
     /// Write a simulated cohort resembling the Front. Oncol. study (features, second observer,
     /// clinical table) from a known generating model (truth.json).
     SimulateCohort(cli::simulate::SimulateArgs),
+    /// Fit the clinical-radiomics model (ICC → Spearman → LASSO-CV Radscore → screening →
+    /// stepwise fusion model), validate it by bootstrap, write the model file and an HTML report.
+    Train(Box<cli::train::TrainArgs>),
     /// Generate the built-in phantom in memory and print its lesion's features (no files needed).
     Demo {
         /// Built-in settings to use.
@@ -366,6 +369,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Stats(args) => cli::stats::run(args),
         Command::SimulateCohort(args) => cli::simulate::run(args),
+        Command::Train(args) => cli::train::run(*args),
         Command::Demo { preset, seed } => {
             let spec = PhantomSpec {
                 seed,
