@@ -21,6 +21,7 @@ pub mod phantom;
 pub mod preprocess;
 pub mod settings;
 pub mod stats;
+pub mod train;
 
 pub use error::{Error, Result};
 pub use extract::{FeatureSet, extract, extract_files};

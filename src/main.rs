@@ -185,6 +185,9 @@ enum Command {
     /// Write a simulated cohort resembling the Front. Oncol. study (features, second observer,
     /// clinical table) from a known generating model (truth.json).
     SimulateCohort(cli::simulate::SimulateArgs),
+    /// Fit the clinical-radiomics model (ICC → Spearman → LASSO-CV Radscore → screening →
+    /// stepwise fusion model), validate it by bootstrap, write the model file and an HTML report.
+    Train(Box<cli::train::TrainArgs>),
     /// The main job on built-in synthetic data (no downloads): 851 features of a synthetic CT
     /// lesion, the published Front. Oncol. card recalibrated on a simulated cohort, the
     /// patient's Radscore, probability and nomogram. A demonstration, not a clinical result.
@@ -427,6 +430,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Stats(args) => cli::stats::run(args),
         Command::SimulateCohort(args) => cli::simulate::run(args),
+        Command::Train(args) => cli::train::run(*args),
         Command::Demo {
             seed,
             cohort,

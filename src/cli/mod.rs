@@ -3,6 +3,7 @@
 
 pub mod simulate;
 pub mod stats;
+pub mod train;
 
 use radscore::stats::io::Table;
 use radscore::{Error, Result};

@@ -121,14 +121,16 @@ pub const HEPATIC_LEVELS: [&str; 3] = ["oligometastasis", "multiple", "diffuse"]
 /// The informative features and their generating log-odds per latent SD (keys of the card's
 /// Radscore).
 const INFORMATIVE: [(&str, f64); 4] = [
-    ("original_glcm_Correlation", 1.1),
-    ("wavelet-LLH_glcm_Imc1", 0.9),
-    ("original_firstorder_RootMeanSquared", -0.8),
-    ("original_ngtdm_Busyness", 0.7),
+    ("original_glcm_Correlation", 0.9),
+    ("wavelet-LLH_glcm_Imc1", 0.8),
+    ("original_firstorder_RootMeanSquared", -0.7),
+    ("original_ngtdm_Busyness", 0.6),
 ];
-const BETA_KI67: f64 = 0.035;
-const BETA_HEPATIC: f64 = 1.0;
-const BETA_EXTRAHEPATIC: f64 = 1.5;
+// The published multivariable odds ratios (Ki67 1.035 per %, hepatic metastases 3.795 per level,
+// extrahepatic metastasis 10.57).
+const BETA_KI67: f64 = 0.0344;
+const BETA_HEPATIC: f64 = 1.334;
+const BETA_EXTRAHEPATIC: f64 = 2.358;
 
 struct Draw(SplitMix64);
 
@@ -308,7 +310,7 @@ pub fn simulate_cohort(spec: &CohortSpec) -> Result<SimulatedCohort> {
     for _ in 0..spec.n_patients {
         p_age.push((55.0 + 10.0 * rng.normal()).round().clamp(25.0, 85.0));
         p_sex.push(if rng.uniform() < 0.55 { "male" } else { "female" });
-        p_ki67.push((8.0f64.ln() + 0.8 * rng.normal()).exp().round().clamp(1.0, 80.0));
+        p_ki67.push((10.0f64.ln() + 0.9 * rng.normal()).exp().round().clamp(1.0, 80.0));
         let u = rng.uniform();
         p_hep.push(if u < 0.3 {
             0usize
@@ -514,12 +516,11 @@ impl SimulatedCohort {
         let patients: Vec<&str> = self.patient_ids.iter().map(String::as_str).collect();
         let ids2: Vec<&str> = self.observer2_rows.iter().map(|&i| ids[i]).collect();
         let patients2: Vec<&str> = self.observer2_rows.iter().map(|&i| patients[i]).collect();
-        let mut clinical = String::from(
-            "lesion_id,patient_id,age,sex,ki67,hepatic_metastases,extrahepatic_metastasis,response,non_response\n",
-        );
+        let mut clinical =
+            String::from("lesion_id,patient_id,age,sex,ki67,hepatic_metastases,extrahepatic_metastasis,non_response\n");
         for i in 0..self.lesion_ids.len() {
             clinical.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{}\n",
                 ids[i],
                 patients[i],
                 self.age[i],
@@ -527,11 +528,6 @@ impl SimulatedCohort {
                 self.ki67[i],
                 self.hepatic_metastases[i],
                 self.extrahepatic_metastasis[i],
-                if self.non_response[i] {
-                    "ineffective"
-                } else {
-                    "effective"
-                },
                 u8::from(self.non_response[i])
             ));
         }
