@@ -107,6 +107,8 @@ fn run(
             });
             while let Ok(msg) = rx.recv() {
                 match msg {
+                    // After a cancel the caller hears nothing more (reports may already be queued).
+                    Message::Progress(_, _) if cancelled.load(Ordering::Relaxed) => {}
                     Message::Progress(f, stage) => {
                         if !on_progress(f, &stage) {
                             cancelled.store(true, Ordering::Relaxed);
