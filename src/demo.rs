@@ -20,7 +20,7 @@ use crate::model::{
     CalibrationReport, ClinicalValue, CohortLesion, ModelCard, Prediction, Recalibration, nomogram_svg, published_card,
     recalibrate,
 };
-use crate::phantom::{PhantomSpec, generate};
+use crate::phantom::{PhantomSpec, Rng, generate};
 use crate::settings::{Settings, ValidSettings};
 
 /// The fusion intercept the simulated outcomes are drawn with (hidden from the fit).
@@ -40,19 +40,6 @@ pub struct DemoResult {
     pub prediction: Prediction,
     pub nomogram_svg: String,
     pub total_seconds: f64,
-}
-
-/// Deterministic uniform numbers for the simulated cohort.
-struct Rng(u64);
-
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 fn clinical_values(rng: &mut Rng) -> BTreeMap<String, ClinicalValue> {
