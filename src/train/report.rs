@@ -3,15 +3,21 @@
 
 use std::fmt::Write as _;
 
+use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, ValueFormatter};
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
 use super::{ClinicalKind, Term, TrainResult};
-use crate::Result;
 use crate::model::{PredictorKind, nomogram_svg};
 use crate::stats::pretty::pretty;
+use crate::{Error, Result};
 
-/// One line of a plot.
+/// One line of a figure.
 struct Series {
+    /// Legend text; empty for no legend entry.
     label: String,
-    color: &'static str,
+    color: RGBColor,
     points: Vec<(f64, f64)>,
     dashed: bool,
     /// Vertical error bars (x, low, high).
@@ -20,7 +26,7 @@ struct Series {
 }
 
 impl Series {
-    fn line(label: &str, color: &'static str, points: Vec<(f64, f64)>) -> Self {
+    fn line(label: &str, color: RGBColor, points: Vec<(f64, f64)>) -> Self {
         Series {
             label: label.into(),
             color,
@@ -32,9 +38,50 @@ impl Series {
     }
 }
 
-const PALETTE: [&str; 8] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+/// A line chart: title, axis labels, series, optional dashed vertical reference lines and
+/// identity diagonal; the y axis may be cut below at `y_floor` (lines are clipped there).
+struct Figure<'a> {
+    title: &'a str,
+    xlabel: &'a str,
+    ylabel: &'a str,
+    series: Vec<Series>,
+    vlines: Vec<(f64, &'a str)>,
+    diagonal: bool,
+    y_floor: Option<f64>,
+    legend: SeriesLabelPosition,
+}
+
+impl<'a> Figure<'a> {
+    fn new(title: &'a str, xlabel: &'a str, ylabel: &'a str, series: Vec<Series>) -> Self {
+        Figure {
+            title,
+            xlabel,
+            ylabel,
+            series,
+            vlines: Vec::new(),
+            diagonal: false,
+            y_floor: None,
+            legend: SeriesLabelPosition::UpperRight,
+        }
+    }
+}
+
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x17, 0xbe, 0xcf),
 ];
+const GREY: RGBColor = RGBColor(0x77, 0x77, 0x77);
+const LIGHT_GREY: RGBColor = RGBColor(0x99, 0x99, 0x99);
+const GRID: RGBColor = RGBColor(0xe8, 0xe8, 0xe8);
+/// Generic family: the SVG names it and the viewer picks a font; plotters is built without a
+/// font backend, so its layout uses its own size estimate and needs no font file.
+const FONT: &str = "sans-serif";
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -43,180 +90,223 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A line chart as SVG: axes with R pretty() ticks, series, optional vertical reference lines.
-fn plot(
-    title: &str,
-    xlabel: &str,
-    ylabel: &str,
-    series: &[Series],
-    vlines: &[(f64, &str)],
-    diagonal: bool,
-    y_floor: Option<f64>,
-) -> String {
-    let (w, h, l, r, t, b) = (520.0, 380.0, 64.0, 16.0, 34.0, 52.0);
-    let all = series.iter().flat_map(|s| {
-        s.points
-            .iter()
-            .copied()
-            .chain(s.bars.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)]))
-    });
+/// The pieces of a line that lie at or above `floor`, cut where it crosses the floor.
+fn clip_below(points: &[(f64, f64)], floor: f64) -> Vec<Vec<(f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    for (k, &(x, y)) in points.iter().enumerate() {
+        let crossing = |(xa, ya): (f64, f64)| (xa + (x - xa) * (floor - ya) / (y - ya), floor);
+        let inside = y >= floor;
+        if k > 0 {
+            let prev = points[k - 1];
+            let prev_inside = prev.1 >= floor;
+            if inside && !prev_inside {
+                run.push(crossing(prev));
+            } else if !inside && prev_inside {
+                run.push(crossing(prev));
+                runs.push(std::mem::take(&mut run));
+            }
+        }
+        if inside {
+            run.push((x, y));
+        }
+    }
+    runs.push(run);
+    runs.retain(|r| r.len() > 1);
+    runs
+}
+
+/// A linear axis over [lo, hi] whose ticks are given (R pretty() values) and labelled by [`tick`].
+struct PrettyAxis {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for PrettyAxis {
+    type FormatOption = NoDefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let t = (value - self.lo) / (self.hi - self.lo);
+        limit.0 + (f64::from(limit.1 - limit.0) * t).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        // Ticks and grid lines at the pretty values only, no lighter minor grid.
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+impl ValueFormatter<f64> for PrettyAxis {
+    fn format(value: &f64) -> String {
+        tick(*value)
+    }
+}
+
+fn figure_error(title: &str, e: impl std::fmt::Display) -> Error {
+    Error::InvalidArgument(format!("report figure '{title}': {e}"))
+}
+
+/// A figure as an inline SVG document drawn with plotters: axes with R pretty() ticks, grid,
+/// series (lines, dashes, markers, error bars), reference lines and a legend.
+fn plot(fig: &Figure) -> Result<String> {
+    let finite = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite();
+    let series: Vec<(&Series, Vec<(f64, f64)>)> = fig
+        .series
+        .iter()
+        .map(|s| (s, s.points.iter().copied().filter(finite).collect()))
+        .collect();
     let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
-    for (x, y) in all.filter(|(x, y)| x.is_finite() && y.is_finite()) {
+    let bar_ends = fig
+        .series
+        .iter()
+        .flat_map(|s| s.bars.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)]))
+        .filter(finite);
+    for (x, y) in series.iter().flat_map(|(_, p)| p.iter().copied()).chain(bar_ends) {
         x0 = x0.min(x);
         x1 = x1.max(x);
         y0 = y0.min(y);
         y1 = y1.max(y);
     }
-    if let Some(f) = y_floor {
+    if !x0.is_finite() {
+        (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
+    }
+    if let Some(f) = fig.y_floor {
         y0 = y0.max(f);
     }
-    if !(x1 > x0) {
+    if x1 <= x0 {
         x1 = x0 + 1.0;
     }
-    if !(y1 > y0) {
+    if y1 <= y0 {
         y1 = y0 + 1.0;
     }
-    let xt = pretty(&[x0, x1], 6);
-    let yt = pretty(&[y0, y1], 6);
-    let (x0, x1) = (
-        xt.first().copied().unwrap_or(x0).min(x0),
-        xt.last().copied().unwrap_or(x1).max(x1),
-    );
-    let (y0, y1) = (
-        yt.first().copied().unwrap_or(y0).min(y0),
-        yt.last().copied().unwrap_or(y1).max(y1),
-    );
-    let sx = |x: f64| l + (x - x0) / (x1 - x0) * (w - l - r);
-    let sy = |y: f64| h - b - (y.clamp(y0, y1) - y0) / (y1 - y0) * (h - t - b);
-    let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="Helvetica, Arial, sans-serif" font-size="11"><rect width="{w}" height="{h}" fill="white"/>"#
-    );
-    let _ = write!(
-        s,
-        r#"<text x="{}" y="20" text-anchor="middle" font-size="13" font-weight="bold">{}</text>"#,
-        w / 2.0,
-        esc(title)
-    );
-    let _ = write!(
-        s,
-        r##"<rect x="{l}" y="{t}" width="{}" height="{}" fill="none" stroke="#444"/>"##,
-        w - l - r,
-        h - t - b
-    );
-    for &v in &xt {
-        let x = sx(v);
-        let _ = write!(
-            s,
-            r##"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{}" stroke="#444"/><text x="{x:.1}" y="{}" text-anchor="middle">{}</text>"##,
-            h - b,
-            h - b + 4.0,
-            h - b + 16.0,
-            tick(v)
-        );
-    }
-    for &v in &yt {
-        let y = sy(v);
-        let _ = write!(
-            s,
-            r##"<line x1="{}" y1="{y:.1}" x2="{l}" y2="{y:.1}" stroke="#444"/><text x="{}" y="{:.1}" text-anchor="end">{}</text>"##,
-            l - 4.0,
-            l - 6.0,
-            y + 4.0,
-            tick(v)
-        );
-    }
-    let _ = write!(
-        s,
-        r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
-        l + (w - l - r) / 2.0,
-        h - 12.0,
-        esc(xlabel)
-    );
-    let _ = write!(
-        s,
-        r#"<text x="14" y="{}" text-anchor="middle" transform="rotate(-90 14 {})">{}</text>"#,
-        t + (h - t - b) / 2.0,
-        t + (h - t - b) / 2.0,
-        esc(ylabel)
-    );
-    if diagonal {
-        let lo = x0.max(y0);
-        let hi = x1.min(y1);
-        let _ = write!(
-            s,
-            r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#999" stroke-dasharray="4 3"/>"##,
-            sx(lo),
-            sy(lo),
-            sx(hi),
-            sy(hi)
-        );
-    }
-    for (v, label) in vlines {
-        let x = sx(*v);
-        let _ = write!(
-            s,
-            r##"<line x1="{x:.1}" y1="{t}" x2="{x:.1}" y2="{}" stroke="#777" stroke-dasharray="3 3"/><text x="{:.1}" y="{}" font-size="10">{}</text>"##,
-            h - b,
-            x + 3.0,
-            t + 12.0,
-            esc(label)
-        );
-    }
-    for se in series {
-        for &(x, lo, hi) in &se.bars {
-            let _ = write!(
-                s,
-                r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-opacity="0.5"/>"#,
-                sx(x),
-                sy(lo),
-                sx(x),
-                sy(hi),
-                se.color
-            );
-        }
-        let pts: Vec<String> = se
-            .points
-            .iter()
-            .filter(|(x, y)| x.is_finite() && y.is_finite())
-            .map(|&(x, y)| format!("{:.1},{:.1}", sx(x), sy(y)))
+    // As R's plot(): the data range widened by 4 % on each side, ticks at the pretty() values in it.
+    let axis = |lo: f64, hi: f64| {
+        let pad = 0.04 * (hi - lo);
+        let (lo, hi) = (lo - pad, hi + pad);
+        let ticks = pretty(&[lo, hi], 6)
+            .into_iter()
+            .filter(|t| (lo - 1e-9 * pad..=hi + 1e-9 * pad).contains(t))
             .collect();
-        let dash = if se.dashed { r#" stroke-dasharray="6 3""# } else { "" };
-        let _ = write!(
-            s,
-            r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="1.8"{dash}/>"#,
-            pts.join(" "),
-            se.color
-        );
-        if se.markers {
-            for &(x, y) in se.points.iter().filter(|(x, y)| x.is_finite() && y.is_finite()) {
-                let _ = write!(
-                    s,
-                    r#"<circle cx="{:.1}" cy="{:.1}" r="2.2" fill="{}"/>"#,
-                    sx(x),
-                    sy(y),
-                    se.color
-                );
+        PrettyAxis { lo, hi, ticks }
+    };
+    let (xaxis, yaxis) = (axis(x0, x1), axis(y0, y1));
+    let (x0, x1, y0, y1) = (xaxis.lo, xaxis.hi, yaxis.lo, yaxis.hi);
+    let err = |e: &dyn std::fmt::Display| figure_error(fig.title, e);
+
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (560, 400)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(fig.title, (FONT, 18).into_font().style(FontStyle::Bold))
+            .margin(12)
+            .x_label_area_size(46)
+            .y_label_area_size(62)
+            .build_cartesian_2d(xaxis, yaxis)
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_mesh()
+            .x_desc(fig.xlabel)
+            .y_desc(fig.ylabel)
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 15))
+            .bold_line_style(GRID)
+            .axis_style(BLACK)
+            .draw()
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(std::iter::once(Rectangle::new([(x0, y0), (x1, y1)], BLACK)))
+            .map_err(|e| err(&e))?;
+        if fig.diagonal {
+            let (lo, hi) = (x0.max(y0), x1.min(y1));
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(lo, lo), (hi, hi)],
+                    6,
+                    4,
+                    LIGHT_GREY.stroke_width(1),
+                ))
+                .map_err(|e| err(&e))?;
+        }
+        for (k, &(v, label)) in fig.vlines.iter().enumerate() {
+            if !v.is_finite() {
+                continue;
+            }
+            chart
+                .draw_series(DashedLineSeries::new([(v, y0), (v, y1)], 4, 4, GREY.stroke_width(1)))
+                .map_err(|e| err(&e))?;
+            // The label right of the line, or left of it where the plot has no room for it
+            // (about 7 px a character in a plot area about 470 px wide).
+            let left = (x1 - v) / (x1 - x0) * 470.0 < 8.0 + 7.0 * label.chars().count() as f64;
+            let (dx, hpos) = if left { (-4, HPos::Right) } else { (4, HPos::Left) };
+            let font = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(hpos, VPos::Top));
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at((v, y1)) + Text::new(label.to_string(), (dx, 4 + 15 * k as i32), font),
+                ))
+                .map_err(|e| err(&e))?;
+        }
+        for (se, points) in &series {
+            let bars = se
+                .bars
+                .iter()
+                .filter(|&&(x, lo, hi)| [x, lo, hi].iter().all(|v| v.is_finite()));
+            chart
+                .draw_series(bars.map(|&(x, lo, hi)| {
+                    ErrorBar::new_vertical(x, lo, 0.5 * (lo + hi), hi, LIGHT_GREY.stroke_width(1), 6)
+                }))
+                .map_err(|e| err(&e))?;
+            let runs = match fig.y_floor {
+                Some(f) => clip_below(points, f),
+                None => vec![points.clone()],
+            };
+            let style = se.color.stroke_width(2);
+            for (k, run) in runs.into_iter().enumerate() {
+                let anno = if se.dashed {
+                    chart.draw_series(DashedLineSeries::new(run, 8, 5, style))
+                } else {
+                    let marker = if se.markers { 3 } else { 0 };
+                    chart.draw_series(LineSeries::new(run, se.color.filled().stroke_width(2)).point_size(marker))
+                }
+                .map_err(|e| err(&e))?;
+                if k > 0 || se.label.is_empty() {
+                    continue;
+                }
+                anno.label(se.label.as_str());
+                if se.dashed {
+                    anno.legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 22, y)], 6, 4, style));
+                } else {
+                    anno.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], style));
+                }
             }
         }
+        if fig.series.iter().any(|s| !s.label.is_empty()) {
+            chart
+                .configure_series_labels()
+                .position(fig.legend.clone())
+                .label_font((FONT, 13))
+                .legend_area_size(30)
+                .background_style(WHITE.mix(0.9))
+                .border_style(LIGHT_GREY)
+                .draw()
+                .map_err(|e| err(&e))?;
+        }
+        root.present().map_err(|e| err(&e))?;
     }
-    let legend: Vec<&Series> = series.iter().filter(|se| !se.label.is_empty()).collect();
-    for (k, se) in legend.iter().enumerate() {
-        let y = t + 14.0 + 15.0 * k as f64;
-        let _ = write!(
-            s,
-            r#"<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="{}" stroke-width="2"/><text x="{}" y="{}">{}</text>"#,
-            w - r - 170.0,
-            w - r - 150.0,
-            se.color,
-            w - r - 145.0,
-            y + 4.0,
-            esc(&se.label)
-        );
-    }
-    s.push_str("</svg>");
-    s
+    Ok(svg)
 }
 
+/// A tick label: at most six decimals, trailing zeros dropped, no "-0".
 fn tick(v: f64) -> String {
     let s = format!("{v:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
@@ -273,7 +363,7 @@ fn term_label(r: &TrainResult, t: Term) -> String {
     }
 }
 
-fn roc_series(d: &super::Discrimination, color: &'static str) -> Series {
+fn roc_series(d: &super::Discrimination, color: RGBColor) -> Series {
     let mut pts: Vec<(f64, f64)> = d
         .roc
         .points()
@@ -427,15 +517,11 @@ pub fn render(r: &TrainResult) -> Result<String> {
             .collect(),
         markers: true,
     };
-    let cv_plot = plot(
-        "LASSO 10-fold cross-validation",
-        "log(λ)",
-        "binomial deviance",
-        &[cv_series],
-        &[(cv.lambda_min.ln(), "min"), (cv.lambda_1se.ln(), "1se")],
-        false,
-        None,
-    );
+    let cv_title = format!("LASSO {}-fold cross-validation", s.nfolds);
+    let cv_plot = plot(&Figure {
+        vlines: vec![(cv.lambda_min.ln(), "lambda.min"), (cv.lambda_1se.ln(), "lambda.1se")],
+        ..Figure::new(&cv_title, "log(λ)", "binomial deviance", vec![cv_series])
+    })?;
     let path_series: Vec<Series> = (0..fit.spearman_kept.len())
         .filter(|&j| cv.fit.beta.iter().any(|b| b[j] != 0.0))
         .enumerate()
@@ -451,15 +537,15 @@ pub fn render(r: &TrainResult) -> Result<String> {
             )
         })
         .collect();
-    let path_plot = plot(
-        "LASSO coefficient path",
-        "log(λ)",
-        "coefficient (z-scored feature)",
-        &path_series,
-        &[(fit.lambda.ln(), lambda)],
-        false,
-        None,
-    );
+    let path_plot = plot(&Figure {
+        vlines: vec![(fit.lambda.ln(), lambda)],
+        ..Figure::new(
+            "LASSO coefficient path",
+            "log(λ)",
+            "coefficient (z-scored feature)",
+            path_series,
+        )
+    })?;
     let _ = write!(h, "<figure>{cv_plot}</figure><figure>{path_plot}</figure>");
 
     // Radscore formula
@@ -586,7 +672,11 @@ pub fn render(r: &TrainResult) -> Result<String> {
         .enumerate()
         .map(|(k, d)| roc_series(d, PALETTE[k]))
         .collect();
-    let roc_plot = plot("ROC curves", "1 − specificity", "sensitivity", &series, &[], true, None);
+    let roc_plot = plot(&Figure {
+        diagonal: true,
+        legend: SeriesLabelPosition::LowerRight,
+        ..Figure::new("ROC curves", "1 − specificity", "sensitivity", series)
+    })?;
     let rows: Vec<Vec<String>> = models
         .iter()
         .map(|d| {
@@ -660,19 +750,20 @@ pub fn render(r: &TrainResult) -> Result<String> {
     // Calibration and DCA
     h.push_str("<h2>Calibration</h2>");
     let (cx, cy) = &r.calibration_curve;
-    let cal_plot = plot(
-        "Calibration (apparent, lowess)",
-        "predicted probability",
-        "observed proportion",
-        &[Series::line(
-            "lowess",
-            PALETTE[0],
-            cx.iter().copied().zip(cy.iter().copied()).collect(),
-        )],
-        &[],
-        true,
-        None,
-    );
+    let cal_plot = plot(&Figure {
+        diagonal: true,
+        legend: SeriesLabelPosition::LowerRight,
+        ..Figure::new(
+            "Calibration (apparent, lowess)",
+            "predicted probability",
+            "observed proportion",
+            vec![Series::line(
+                "lowess",
+                PALETTE[0],
+                cx.iter().copied().zip(cy.iter().copied()).collect(),
+            )],
+        )
+    })?;
     let _ = write!(h, "<figure>{cal_plot}</figure>");
     let c = &r.calibration;
     let hl = &r.hosmer_lemeshow;
@@ -689,21 +780,21 @@ pub fn render(r: &TrainResult) -> Result<String> {
     ));
     h.push_str("<h2>Decision curve</h2>");
     let nb = |v: &[crate::stats::dca::NetBenefit]| v.iter().map(|p| (p.threshold, p.net_benefit)).collect::<Vec<_>>();
-    let mut all = Series::line("treat all", "#777", nb(&r.dca.treat_all));
+    let mut all = Series::line("treat all", GREY, nb(&r.dca.treat_all));
     all.dashed = true;
-    let dca_plot = plot(
-        "Decision curve",
-        "threshold probability",
-        "net benefit",
-        &[
-            Series::line("fusion model", PALETTE[2], nb(&r.dca.model)),
-            all,
-            Series::line("treat none", "#000", nb(&r.dca.treat_none)),
-        ],
-        &[],
-        false,
-        Some(-0.1),
-    );
+    let dca_plot = plot(&Figure {
+        y_floor: Some(-0.1),
+        ..Figure::new(
+            "Decision curve",
+            "threshold probability",
+            "net benefit",
+            vec![
+                Series::line("fusion model", PALETTE[2], nb(&r.dca.model)),
+                all,
+                Series::line("treat none", BLACK, nb(&r.dca.treat_none)),
+            ],
+        )
+    })?;
     let _ = write!(h, "<figure>{dca_plot}</figure>");
 
     // Nomogram
@@ -801,4 +892,23 @@ pub fn render(r: &TrainResult) -> Result<String> {
 /// A number exactly as the model file writes it (serde_json's shortest round-trip form).
 fn jnum(v: f64) -> String {
     serde_json::to_string(&v).unwrap_or_else(|_| "NA".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_below;
+
+    #[test]
+    fn lines_are_cut_where_they_cross_the_floor() {
+        let runs = clip_below(&[(0.0, 1.0), (1.0, -1.0), (2.0, 1.0), (3.0, 3.0)], 0.0);
+        assert_eq!(
+            runs,
+            vec![vec![(0.0, 1.0), (0.5, 0.0)], vec![(1.5, 0.0), (2.0, 1.0), (3.0, 3.0)]]
+        );
+        assert!(clip_below(&[(0.0, -1.0), (1.0, -2.0)], 0.0).is_empty());
+        assert_eq!(
+            clip_below(&[(0.0, 1.0), (1.0, 2.0)], 0.0),
+            vec![vec![(0.0, 1.0), (1.0, 2.0)]]
+        );
+    }
 }
