@@ -77,6 +77,49 @@ pub enum ResegmentMode {
     Sigma,
 }
 
+/// `lbp2DMethod`: the pattern scikit-image's `local_binary_pattern` computes for LBP2D.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LbpMethod {
+    /// `default`: the P-bit pattern, bit i set when sample i ≥ the centre.
+    Default,
+    /// `ror`: the smallest of the pattern's P circular bit rotations.
+    Ror,
+    /// `uniform` (pyradiomics' default): the number of set bits for patterns with at most
+    /// two 0/1 changes, P + 1 for the others.
+    #[default]
+    Uniform,
+    /// `nri_uniform`: non-rotation-invariant uniform codes (P·(P−1) + 3 values). scikit-image
+    /// has it, but pyradiomics' parameter schema rejects it: a parameter file cannot select
+    /// it, only [`GeneralSettings::lbp2d_method`] set in code.
+    NriUniform,
+    /// `var`: the variance of the P samples (NaN where it is 0).
+    Var,
+}
+
+impl LbpMethod {
+    const ALL: [(&'static str, LbpMethod); 5] = [
+        ("default", LbpMethod::Default),
+        ("ror", LbpMethod::Ror),
+        ("uniform", LbpMethod::Uniform),
+        ("nri_uniform", LbpMethod::NriUniform),
+        ("var", LbpMethod::Var),
+    ];
+
+    /// Parse scikit-image's method name (`uniform`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+    }
+
+    /// scikit-image's method name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
+    }
+}
+
 /// Image types pyradiomics offers (`imageType` section keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImageTypeKind {
@@ -157,9 +200,13 @@ pub struct GeneralSettings {
     pub level: usize,
     pub wavelet: String,
     pub gradient_use_spacing: bool,
+    /// LBP2D sampling-circle radius in voxels (`lbp2DRadius`, default 1).
     pub lbp2d_radius: f64,
+    /// LBP2D number of circle samples P (`lbp2DSamples`): 8 by default, the value
+    /// `getLBP2DImage` uses (its docstring says 9, its code reads 8).
     pub lbp2d_samples: usize,
-    pub lbp2d_method: String,
+    /// LBP2D pattern (`lbp2DMethod`, default `uniform`).
+    pub lbp2d_method: LbpMethod,
     pub lbp3d_levels: usize,
     pub lbp3d_icosphere_radius: f64,
     pub lbp3d_icosphere_subdivision: usize,
@@ -201,8 +248,8 @@ impl Default for GeneralSettings {
             wavelet: "coif1".into(),
             gradient_use_spacing: true,
             lbp2d_radius: 1.0,
-            lbp2d_samples: 9,
-            lbp2d_method: "uniform".into(),
+            lbp2d_samples: 8,
+            lbp2d_method: LbpMethod::Uniform,
             lbp3d_levels: 2,
             lbp3d_icosphere_radius: 1.0,
             lbp3d_icosphere_subdivision: 1,
@@ -345,14 +392,17 @@ impl GeneralSettings {
             "lbp2DRadius" => self.lbp2d_radius = positive_float(value, &k())?,
             "lbp2DSamples" => self.lbp2d_samples = positive_int(value, &k())?,
             "lbp2DMethod" => {
+                // pyradiomics' schema: enum ['default', 'ror', 'uniform', 'var'] (no nri_uniform).
                 let s = string(value, &k())?;
-                if !["default", "ror", "uniform", "var"].contains(&s.as_str()) {
-                    return Err(Error::setting(
-                        k(),
-                        format!("must be default, ror, uniform or var, got '{s}'"),
-                    ));
-                }
-                self.lbp2d_method = s;
+                self.lbp2d_method = match LbpMethod::from_name(&s) {
+                    Some(m) if m != LbpMethod::NriUniform => m,
+                    _ => {
+                        return Err(Error::setting(
+                            k(),
+                            format!("must be default, ror, uniform or var, got '{s}'"),
+                        ));
+                    }
+                };
             }
             "lbp3DLevels" => self.lbp3d_levels = positive_int(value, &k())?,
             "lbp3DIcosphereRadius" => self.lbp3d_icosphere_radius = positive_float(value, &k())?,

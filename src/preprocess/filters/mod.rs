@@ -13,12 +13,15 @@
 //! | LoG | `log-sigma-<σ>-mm-3D` per sigma ([`log`]) | float32 |
 //! | Square, SquareRoot, Logarithm, Exponential | `square`, `squareroot`, `logarithm`, `exponential` | float64 |
 //! | Gradient | `gradient` | float32 |
+//! | LBP2D | `lbp-2D` ([`lbp`]: scikit-image's `local_binary_pattern` per slice along `force2Ddimension`) | unchanged (numpy's cast of the float64 codes) |
 //!
-//! LBP2D and LBP3D (which need scikit-image, scipy and trimesh in pyradiomics) are not
-//! implemented and return an error naming them.
+//! LBP3D is not implemented and returns an error naming it: pyradiomics 3.1's `getLBP3DImage`
+//! imports `scipy.special.sph_harm`, which scipy 1.17 removed, so pyradiomics itself yields no
+//! LBP3D image there and there is nothing to match.
 
 pub mod elementwise;
 pub mod gradient;
+pub mod lbp;
 pub mod log;
 pub mod wavelet;
 mod wavelet_table;
@@ -83,9 +86,17 @@ pub fn for_each(
         ImageTypeKind::Logarithm => emit(elementwise::logarithm(image)?),
         ImageTypeKind::Exponential => emit(elementwise::exponential(image)?),
         ImageTypeKind::Gradient => emit(gradient::gradient(image, settings.gradient_use_spacing)?),
-        ImageTypeKind::LBP2D | ImageTypeKind::LBP3D => Err(Error::setting(
+        ImageTypeKind::LBP2D => emit(lbp::lbp2d(
+            image,
+            settings.lbp2d_radius,
+            settings.lbp2d_samples,
+            settings.lbp2d_method,
+            settings.force2d_dimension,
+        )?),
+        ImageTypeKind::LBP3D => Err(Error::setting(
             format!("imageType.{}", kind.name()),
-            "local binary pattern images are not supported by radscore",
+            "not available: pyradiomics 3.1's getLBP3DImage needs scipy.special.sph_harm, which \
+             scipy 1.17 removed (and trimesh), so there is no pyradiomics LBP3D to match",
         )),
     }
 }
