@@ -12,7 +12,7 @@ use crate::image::{self, Image, LabelMap, PixelType, SegmentSelector};
 use crate::preprocess::discretize::{Binning, discretize};
 use crate::preprocess::roi::{self, BoundingBox};
 use crate::preprocess::{filters, normalize, resample, resegment};
-use crate::settings::{GeneralSettings, ImageTypeKind, ValidSettings};
+use crate::settings::{GeneralSettings, ImageTypeKind, ImageTypeSpec, ValidSettings};
 
 /// Ordered feature values keyed by pyradiomics names (`original_glcm_Imc1`), in
 /// pyradiomics' output order.
@@ -51,7 +51,8 @@ pub fn extract_with_progress(
         }
     };
 
-    let non_finite = image.voxels.iter().filter(|v| !v.is_finite()).count();
+    // A branch-free count the compiler vectorizes: it reads every voxel of the whole image.
+    let non_finite: usize = image.voxels.iter().fold(0, |n, v| n + usize::from(!v.is_finite()));
     if non_finite > 0 {
         return Err(Error::NonFinite {
             count: non_finite,
@@ -59,7 +60,7 @@ pub fn extract_with_progress(
         });
     }
     // getMask: the label must be present before anything else.
-    if !mask.labels.iter().any(|&l| l == label) {
+    if !mask.contains(label) {
         return Err(Error::LabelAbsent {
             label,
             present: mask.labels_present(),
@@ -98,50 +99,89 @@ pub fn extract_with_progress(
     let stages = 2 + settings.image_types.len();
     report(1.0 / stages as f64, "preprocessing")?;
 
-    let mut out = FeatureSet::new();
-    if let Some(list) = settings.feature_classes.get("shape") {
-        let values = shape_features(shape_mask, label, &bb, g)?;
-        push_class(&mut out, "original", &features::Shape, list, &values);
-    }
-    report(2.0 / stages as f64, "shape")?;
-
     let classes: Vec<(&'static dyn FeatureClass, &Option<Vec<String>>)> = settings
         .feature_classes
         .iter()
         .filter(|(name, _)| !name.starts_with("shape"))
         .filter_map(|(name, list)| features::class_by_name(name).map(|c| (c, list)))
         .collect();
-    // Image types: each filter runs on the whole loaded image, then is cropped to the ROI.
-    for (done, (spec, ts)) in settings.image_types().enumerate() {
-        // Each derived image is cropped as soon as it exists, so whole-volume filter outputs
-        // (eight float64 wavelet bands of a CT) are never all held at once.
-        let mut typed: Vec<TypedImage> = Vec::new();
-        if spec.kind == ImageTypeKind::Original {
+    let image_type = |spec: &ImageTypeSpec, ts: &GeneralSettings| {
+        image_type_features(spec.kind, ts, &image, &texture_mask, label, &bb, &classes)
+    };
+    let mut types = settings.image_types();
+
+    // Shape (from the mask alone) runs beside the first image type; progress is still
+    // reported in pyradiomics' stage order, on the calling thread.
+    let shape_list = settings.feature_classes.get("shape");
+    let (shape, first) = rayon::join(
+        || {
+            shape_list
+                .map(|_| shape_features(shape_mask, label, &bb, g))
+                .transpose()
+        },
+        || {
+            types
+                .next()
+                .map(|(spec, ts)| image_type(spec, ts).map(|v| (spec.kind, v)))
+        },
+    );
+    let mut out = FeatureSet::new();
+    if let (Some(list), Some(values)) = (shape_list, shape?) {
+        push_class(&mut out, "original", &features::Shape, list, &values);
+    }
+    report(2.0 / stages as f64, "shape")?;
+    let mut done = 0;
+    let mut add = |out: &mut FeatureSet, kind: ImageTypeKind, values: Vec<(String, f64)>| {
+        out.extend(values);
+        done += 1;
+        report((2 + done) as f64 / stages as f64, kind.name())
+    };
+    if let Some(first) = first {
+        let (kind, values) = first?;
+        add(&mut out, kind, values)?;
+    }
+    for (spec, ts) in types {
+        add(&mut out, spec.kind, image_type(spec, ts)?)?;
+    }
+    Ok(out)
+}
+
+/// Features of one image type: run its filter on the whole loaded image, crop each derived
+/// image to the ROI as soon as it exists (so whole-volume filter outputs, eight float64
+/// wavelet bands of a CT, are never all held at once), then the classes on every derived
+/// image in parallel. Keys in pyradiomics' order.
+fn image_type_features(
+    kind: ImageTypeKind,
+    ts: &GeneralSettings,
+    image: &Image,
+    texture_mask: &LabelMap,
+    label: u32,
+    bb: &BoundingBox,
+    classes: &[(&'static dyn FeatureClass, &Option<Vec<String>>)],
+) -> Result<Vec<(String, f64)>> {
+    let mut typed: Vec<TypedImage> = Vec::new();
+    if kind == ImageTypeKind::Original {
+        typed.push(TypedImage {
+            name: "original".into(),
+            roi: crop_roi(image, texture_mask, label, bb),
+            pixel_type: image.pixel_type,
+            settings: ts,
+        });
+    } else {
+        filters::for_each(kind, image, texture_mask, ts, |f| {
             typed.push(TypedImage {
-                name: "original".into(),
-                roi: crop_roi(&image, &texture_mask, label, &bb),
-                pixel_type: image.pixel_type,
+                name: f.name,
+                roi: crop_roi(&f.image, texture_mask, label, bb),
+                pixel_type: f.image.pixel_type,
                 settings: ts,
             });
-        } else {
-            filters::for_each(spec.kind, &image, &texture_mask, ts, |f| {
-                typed.push(TypedImage {
-                    name: f.name,
-                    roi: crop_roi(&f.image, &texture_mask, label, &bb),
-                    pixel_type: f.image.pixel_type,
-                    settings: ts,
-                });
-                Ok(())
-            })?;
-        }
-        let results: Vec<Result<Vec<(String, f64)>>> =
-            typed.par_iter().map(|t| texture_features(t, &classes)).collect();
-        for r in results {
-            for (k, v) in r? {
-                out.insert(k, v);
-            }
-        }
-        report((3 + done) as f64 / stages as f64, spec.kind.name())?;
+            Ok(())
+        })?;
+    }
+    let results: Vec<Result<Vec<(String, f64)>>> = typed.par_iter().map(|t| texture_features(t, classes)).collect();
+    let mut out = Vec::new();
+    for r in results {
+        out.extend(r?);
     }
     Ok(out)
 }
@@ -257,8 +297,12 @@ pub fn extract_files(
     segment: Option<&SegmentSelector>,
     settings: &ValidSettings,
 ) -> Result<FeatureSet> {
-    let img = image::read_image(image_path)?;
-    let (mask, seg_label) = image::read_label_map(mask_path, segment)?;
+    // The two files are independent: read them side by side.
+    let (img, mask) = rayon::join(
+        || image::read_image(image_path),
+        || image::read_label_map(mask_path, segment),
+    );
+    let (img, (mask, seg_label)) = (img?, mask?);
     match seg_label {
         Some(l) if l != settings.general().label => {
             let mut s = settings.settings().clone();

@@ -84,70 +84,50 @@ impl FeatureClass for GrayLevelRunLength {
 fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], plane: usize, cells: usize) -> Vec<u32> {
     let size = [roi.shape[0] as isize, roi.shape[1] as isize, roi.shape[2] as isize];
     let max_run = plane / levels.values.len().max(1);
+    // The index array framed by one layer of OUTSIDE: every voxel's neighbours along every
+    // angle exist, so runs start and stop on the level test alone, with no bounds checks.
+    let padded = [size[0] + 2, size[1] + 2, size[2] + 2];
+    let mut index = vec![OUTSIDE; (padded[0] * padded[1] * padded[2]) as usize];
+    let row = size[2] as usize;
+    for (r, src) in levels.index.chunks_exact(row.max(1)).enumerate() {
+        let (z, y) = ((r / size[1] as usize) as isize, (r % size[1] as usize) as isize);
+        let start = (((z + 1) * padded[1] + y + 1) * padded[2] + 1) as usize;
+        index[start..start + row].copy_from_slice(src);
+    }
     let linear: Vec<isize> = offsets
         .iter()
-        .map(|o| (o[0] * size[1] + o[1]) * size[2] + o[2])
+        .map(|o| (o[0] * padded[1] + o[1]) * padded[2] + o[2])
         .collect();
-    let index = &levels.index;
     let mut counts = vec![0u32; cells];
     let mut multi = vec![false; offsets.len()];
-    // Voxels whose predecessor along every angle is inside the box skip the bounds checks.
-    let mut low = [0isize; 3];
-    let mut high = [0isize; 3];
-    for o in offsets {
-        for axis in 0..3 {
-            low[axis] = low[axis].max(o[axis]);
-            high[axis] = high[axis].max(-o[axis]);
-        }
-    }
-    let x_interior = low[2]..size[2] - high[2];
-    let mut v = 0usize;
-    for z in 0..size[0] {
-        for y in 0..size[1] {
-            let row_interior = z >= low[0] && z < size[0] - high[0] && y >= low[1] && y < size[1] - high[1];
-            for x in 0..size[2] {
-                let level = index[v];
-                if level != OUTSIDE {
-                    let c = [z, y, x];
-                    let interior = row_interior && x_interior.contains(&x);
-                    for (a, (o, &lin)) in offsets.iter().zip(&linear).enumerate() {
-                        let before_inside =
-                            interior || (0..3).all(|axis| (0..size[axis]).contains(&(c[axis] - o[axis])));
-                        if before_inside && index[(v as isize - lin) as usize] == level {
-                            continue; // not the first voxel of its run
-                        }
-                        // Steps left inside the box along the angle.
-                        let mut ahead = isize::MAX;
-                        for axis in 0..3 {
-                            match o[axis].signum() {
-                                1 => ahead = ahead.min(size[axis] - 1 - c[axis]),
-                                -1 => ahead = ahead.min(c[axis]),
-                                _ => {}
-                            }
-                        }
-                        let mut length = 1usize;
-                        let mut w = v as isize;
-                        for _ in 0..ahead {
-                            w += lin;
-                            if index[w as usize] != level {
-                                break;
-                            }
-                            length += 1;
-                        }
-                        if length > 1 {
-                            multi[a] = true;
-                        }
-                        // A run never exceeds the longest axis, so the column exists.
-                        let column = (length - 1).min(max_run - 1);
-                        counts[a * plane + level as usize * max_run + column] += 1;
-                    }
+    for z in 1..=size[0] {
+        for y in 1..=size[1] {
+            let first = (z * padded[1] + y) * padded[2] + 1;
+            for v in first..first + size[2] {
+                let level = index[v as usize];
+                if level == OUTSIDE {
+                    continue;
                 }
-                v += 1;
+                for (a, &lin) in linear.iter().enumerate() {
+                    if index[(v - lin) as usize] == level {
+                        continue; // not the first voxel of its run
+                    }
+                    let mut length = 1usize;
+                    let mut w = v + lin;
+                    while index[w as usize] == level {
+                        length += 1;
+                        w += lin;
+                    }
+                    multi[a] |= length > 1;
+                    // A run never exceeds the longest axis, so the column exists.
+                    let column = (length - 1).min(max_run - 1);
+                    counts[a * plane + level as usize * max_run + column] += 1;
+                }
             }
         }
     }
     for (a, o) in offsets.iter().enumerate() {
-        if !multi[a] && !line_with_two_voxels(index, size, o) {
+        if !multi[a] && !line_with_two_voxels(&levels.index, size, o) {
             counts[a * plane..(a + 1) * plane].iter_mut().for_each(|c| *c = 0);
         }
     }

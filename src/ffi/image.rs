@@ -68,7 +68,7 @@ fn bytes_per_voxel(t: PixelType) -> usize {
 /// Decode a native-endian buffer into f64 values (any alignment).
 pub(crate) fn decode(bytes: &[u8], t: PixelType) -> Vec<f64> {
     let mut out = Vec::with_capacity(bytes.len());
-    crate::image::decode_voxels(bytes, t, cfg!(target_endian = "big"), &mut out);
+    crate::image::decode_voxels_parallel(bytes, t, cfg!(target_endian = "big"), &mut out);
     out
 }
 

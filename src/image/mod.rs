@@ -253,6 +253,14 @@ impl LabelMap {
         Ok(LabelMap { labels, geometry })
     }
 
+    /// Whether any voxel holds `label`.
+    pub fn contains(&self, label: u32) -> bool {
+        match self.labels.as_slice() {
+            Some(flat) => flat.chunks(4096).any(|c| holds(c, label)),
+            None => self.labels.iter().any(|&l| l == label),
+        }
+    }
+
     /// Sorted distinct non-zero labels present.
     pub fn labels_present(&self) -> Vec<u32> {
         let mut seen = std::collections::BTreeSet::new();
@@ -263,6 +271,12 @@ impl LabelMap {
         }
         seen.into_iter().collect()
     }
+}
+
+/// Whether `labels` holds `label`: a branch-free scan the compiler vectorizes (a mask of a
+/// whole CT is scanned more than once before cropping).
+pub(crate) fn holds(labels: &[u32], label: u32) -> bool {
+    labels.iter().fold(false, |found, &l| found | (l == label))
 }
 
 /// Read a scalar image from `.nrrd`, `.nhdr`, `.nii` or `.nii.gz` (chosen by extension).
@@ -282,23 +296,50 @@ pub fn read_label_map(path: impl AsRef<Path>, segment: Option<&SegmentSelector>)
     if let Some(sel) = segment {
         return segmentation::read_segment(path, sel);
     }
-    let image = read_image(path)?;
-    Ok((to_label_map(image), None))
+    match format_of(path)? {
+        FileFormat::Nrrd => Ok((nrrd::read_labels(path)?, None)),
+        FileFormat::Nifti => Ok((to_label_map(nifti::read(path)?), None)),
+    }
 }
 
-/// Cast an image to a UInt32 label map, as `sitk.Cast(mask, sitk.sitkUInt32)` does
+/// Cast an image to a UInt32 label map, as `sitk.Cast(mask, sitkUInt32)` does
 /// (negative integers wrap, floats truncate).
 pub fn to_label_map(image: Image) -> LabelMap {
-    let labels = image.voxels.mapv(|v| {
+    LabelMap {
+        labels: image.voxels.mapv(u32::from_f64),
+        geometry: image.geometry,
+    }
+}
+
+/// A voxel type the readers decode into: `f64` for images, `u32` for label maps (decoding a
+/// mask straight to labels never holds it as float64, eight bytes a voxel).
+pub(crate) trait Sample: Copy + Send + Sync + 'static {
+    /// `v` in this type; for labels the rule of `sitk.Cast(..., sitkUInt32)`.
+    fn from_f64(v: f64) -> Self;
+    /// `v` in this type, equal to `from_f64(v as f64)` (a cheaper path for integer voxels).
+    fn from_i32(v: i32) -> Self;
+}
+
+impl Sample for f64 {
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    fn from_i32(v: i32) -> Self {
+        v as f64
+    }
+}
+
+impl Sample for u32 {
+    fn from_f64(v: f64) -> Self {
         if v >= 0.0 {
             v.min(u32::MAX as f64) as u32
         } else {
             (v as i64) as u32
         }
-    });
-    LabelMap {
-        labels,
-        geometry: image.geometry,
+    }
+    fn from_i32(v: i32) -> Self {
+        // Negative values wrap, as through i64 above.
+        v as u32
     }
 }
 
@@ -322,33 +363,123 @@ pub fn write_nifti(
     nifti::write(path.as_ref(), voxels, pixel_type, geometry)
 }
 
-/// Convert packed values of `pt` (little or big endian) to f64, appending to `out`.
-pub(crate) fn decode_voxels(bytes: &[u8], pt: PixelType, big_endian: bool, out: &mut Vec<f64>) {
+/// Decode up to `bytes` bytes of packed `pt` values from `reader` into `out`, a chunk at a
+/// time, so the packed data never exists whole beside the decoded values. Returns the number
+/// of bytes read: fewer than `bytes` only at the end of the stream.
+pub(crate) fn decode_stream<T: Sample>(
+    reader: &mut dyn std::io::Read,
+    bytes: usize,
+    pt: PixelType,
+    big_endian: bool,
+    out: &mut Vec<T>,
+) -> std::io::Result<usize> {
+    // A multiple of every type size; small enough to stay in cache while it is decoded.
+    const CHUNK: usize = 1 << 18;
+    let mut chunk = vec![0u8; CHUNK.min(bytes)];
+    let mut done = 0;
+    while done < bytes {
+        let want = (bytes - done).min(CHUNK);
+        let filled = fill(reader, &mut chunk[..want])?;
+        decode_voxels(&chunk[..filled], pt, big_endian, out);
+        done += filled;
+        if filled < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Inflate a whole single-member gzip stream at once with libdeflate (about half the time of
+/// a streaming zlib, and inflating is the one step of an extraction that cannot be split
+/// across cores). `None` when the stream is not one intact member whose trailer gives its
+/// size and checksum (several members, damage, more than 4 GiB): callers then stream it
+/// through flate2, which reads every case and names what is wrong.
+pub(crate) fn gunzip_whole(compressed: &[u8]) -> Option<Vec<u8>> {
+    let n = compressed.len();
+    if n < 18 {
+        return None;
+    }
+    let le = |at: usize| {
+        u32::from_le_bytes([
+            compressed[at],
+            compressed[at + 1],
+            compressed[at + 2],
+            compressed[at + 3],
+        ])
+    };
+    let (crc, size) = (le(n - 8), le(n - 4) as usize);
+    // Deflate expands at most ~1032:1; anything larger is a wrapped or forged size.
+    if size > n.saturating_mul(1032) {
+        return None;
+    }
+    let mut out = vec![0u8; size];
+    let inflated = libdeflater::Decompressor::new()
+        .gzip_decompress(compressed, &mut out)
+        .ok()?;
+    // libdeflate stops after the first member: the last member's trailer (size and CRC) must
+    // describe what it inflated, or there was more than one member.
+    (inflated == size && libdeflater::crc32(&out) == crc).then_some(out)
+}
+
+/// Read until `buf` is full or the stream ends; the number of bytes read.
+fn fill(reader: &mut dyn std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Convert packed values of `pt` (little or big endian) to `T`, appending to `out`.
+pub(crate) fn decode_voxels<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: bool, out: &mut Vec<T>) {
+    decode_into(bytes, pt, big_endian, out, false);
+}
+
+/// [`decode_voxels`] split across the worker threads for a large buffer (decoding a CT and
+/// first touching its float64 pages); the values and their order are the same.
+pub(crate) fn decode_voxels_parallel<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: bool, out: &mut Vec<T>) {
+    let parallel = rayon::current_num_threads() > 1 && bytes.len() >= 1 << 22;
+    decode_into(bytes, pt, big_endian, out, parallel);
+}
+
+fn decode_into<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: bool, out: &mut Vec<T>, parallel: bool) {
+    use rayon::prelude::*;
+    // `$to` turns the stored value into T: integers up to 32 bits take the cheaper path.
     macro_rules! convert {
-        ($t:ty, $n:expr) => {{
+        ($t:ty, $n:expr, $to:expr) => {{
             let decode = |c: &[u8]| {
                 let mut a = [0u8; $n];
                 a.copy_from_slice(c);
-                if big_endian {
+                let v = if big_endian {
                     <$t>::from_be_bytes(a)
                 } else {
                     <$t>::from_le_bytes(a)
-                }
+                };
+                $to(v)
             };
-            out.extend(bytes.chunks_exact($n).map(|c| decode(c) as f64));
+            if parallel {
+                out.par_extend(bytes.par_chunks_exact($n).map(decode));
+            } else {
+                out.extend(bytes.chunks_exact($n).map(decode));
+            }
         }};
     }
     match pt {
-        PixelType::U8 => out.extend(bytes.iter().map(|&b| b as f64)),
-        PixelType::I8 => out.extend(bytes.iter().map(|&b| b as i8 as f64)),
-        PixelType::U16 => convert!(u16, 2),
-        PixelType::I16 => convert!(i16, 2),
-        PixelType::U32 => convert!(u32, 4),
-        PixelType::I32 => convert!(i32, 4),
-        PixelType::U64 => convert!(u64, 8),
-        PixelType::I64 => convert!(i64, 8),
-        PixelType::F32 => convert!(f32, 4),
-        PixelType::F64 => convert!(f64, 8),
+        PixelType::U8 => convert!(u8, 1, |v| T::from_i32(v as i32)),
+        PixelType::I8 => convert!(i8, 1, |v| T::from_i32(v as i32)),
+        PixelType::U16 => convert!(u16, 2, |v| T::from_i32(v as i32)),
+        PixelType::I16 => convert!(i16, 2, |v| T::from_i32(v as i32)),
+        PixelType::I32 => convert!(i32, 4, T::from_i32),
+        PixelType::U32 => convert!(u32, 4, |v| T::from_f64(v as f64)),
+        PixelType::U64 => convert!(u64, 8, |v| T::from_f64(v as f64)),
+        PixelType::I64 => convert!(i64, 8, |v| T::from_f64(v as f64)),
+        PixelType::F32 => convert!(f32, 4, |v| T::from_f64(v as f64)),
+        PixelType::F64 => convert!(f64, 8, T::from_f64),
     }
 }
 

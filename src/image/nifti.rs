@@ -262,7 +262,16 @@ fn read_all(path: &Path) -> Result<Vec<u8>> {
     let chained = std::io::Cursor::new(head).chain(reader);
     let mut out = Vec::new();
     if magic == [0x1f, 0x8b] {
-        MultiGzDecoder::new(chained)
+        let mut compressed = Vec::new();
+        let mut chained = chained;
+        chained.read_to_end(&mut compressed).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if let Some(all) = super::gunzip_whole(&compressed) {
+            return Ok(all);
+        }
+        MultiGzDecoder::new(&compressed[..])
             .read_to_end(&mut out)
             .map_err(|e| Error::format(path, format!("corrupt gzip data: {e}")))?;
     } else {
@@ -559,8 +568,8 @@ pub(super) fn read(path: &Path) -> Result<Image> {
             format!("truncated data: the header needs {nbytes} bytes, found {}", data.len()),
         )
     })?;
-    let mut values = Vec::with_capacity(count);
-    super::decode_voxels(data, pixel_type, h.big_endian, &mut values);
+    let mut values: Vec<f64> = Vec::with_capacity(count);
+    super::decode_voxels_parallel(data, pixel_type, h.big_endian, &mut values);
     if !pixel_type.is_integer() {
         for v in values.iter_mut() {
             if !v.is_finite() {

@@ -22,7 +22,7 @@ use flate2::write::GzEncoder;
 use ndarray::Array3;
 
 use crate::error::{Error, Result};
-use crate::image::{Geometry, Image, PixelType};
+use crate::image::{Geometry, Image, LabelMap, PixelType, Sample};
 
 /// How the data bytes are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,16 +117,16 @@ impl Header {
 }
 
 /// A decoded NRRD: header, geometry of its domain axes and all values in file order.
-pub(super) struct Volume {
+pub(super) struct Volume<T = f64> {
     pub header: Header,
     pub geometry: Geometry,
     /// Values in file order (axis 0 fastest).
-    pub values: Vec<f64>,
+    pub values: Vec<T>,
     /// The non-spatial axis (e.g. Slicer's segmentation layers), if any.
     pub range_axis: Option<usize>,
 }
 
-impl Volume {
+impl<T: Sample> Volume<T> {
     /// Number of components along the range axis (1 without one).
     pub fn components(&self) -> usize {
         self.range_axis
@@ -135,7 +135,7 @@ impl Volume {
     }
 
     /// The `[z, y, x]` array of component `component` (the whole volume without a range axis).
-    pub fn component(&self, component: usize) -> Result<Array3<f64>> {
+    pub fn component(&self, component: usize) -> Result<Array3<T>> {
         let shape = self.geometry.shape_zyx();
         let Some(range) = self.range_axis else {
             return Array3::from_shape_vec(shape, self.values.clone())
@@ -179,7 +179,19 @@ impl Volume {
 
 /// Read a scalar NRRD image as SimpleITK does.
 pub(super) fn read(path: &Path) -> Result<Image> {
-    let volume = read_volume(path)?;
+    let (voxels, volume) = read_scalar::<f64>(path)?;
+    Image::new(voxels, volume.header.pixel_type, volume.geometry)
+}
+
+/// Read a scalar NRRD mask straight into a UInt32 label map (as `sitk.Cast(..., sitkUInt32)`).
+pub(super) fn read_labels(path: &Path) -> Result<LabelMap> {
+    let (labels, volume) = read_scalar::<u32>(path)?;
+    LabelMap::new(labels, volume.geometry)
+}
+
+/// The `[z, y, x]` array of a single-component NRRD, and what is left of its volume.
+fn read_scalar<T: Sample>(path: &Path) -> Result<(Array3<T>, Volume<T>)> {
+    let mut volume = read_volume::<T>(path)?;
     if volume.components() > 1 {
         return Err(Error::Unsupported {
             path: path.to_path_buf(),
@@ -193,15 +205,16 @@ pub(super) fn read(path: &Path) -> Result<Image> {
     let shape = volume.geometry.shape_zyx();
     let voxels = if volume.range_axis.is_none() {
         // Move the values rather than copy them: this is the common, large case.
-        Array3::from_shape_vec(shape, volume.values).map_err(|e| Error::format(path, format!("array shape: {e}")))?
+        let values = std::mem::take(&mut volume.values);
+        Array3::from_shape_vec(shape, values).map_err(|e| Error::format(path, format!("array shape: {e}")))?
     } else {
         volume.component(0)?
     };
-    Image::new(voxels, volume.header.pixel_type, volume.geometry)
+    Ok((voxels, volume))
 }
 
 /// Read header, geometry and data of a NRRD with at most one non-spatial axis.
-pub(super) fn read_volume(path: &Path) -> Result<Volume> {
+pub(super) fn read_volume<T: Sample>(path: &Path) -> Result<Volume<T>> {
     let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -946,21 +959,17 @@ fn truncated(path: &Path, expected: usize, found: usize) -> Error {
     )
 }
 
-/// Read `n` bytes or fewer at end of stream (never pre-allocating more than is read).
-fn read_up_to(reader: &mut dyn Read, n: usize, path: &Path, gzip: bool) -> Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(n.min(1 << 26));
-    reader.take(n as u64).read_to_end(&mut buf).map_err(|e| {
-        if gzip {
-            Error::format(path, format!("corrupt gzip data: {e}"))
-        } else {
-            io_error(path, e)
-        }
-    })?;
-    Ok(buf)
-}
-
-/// Decode one data piece of `need` bytes (`need_values` values for ascii) from `reader`.
-fn read_piece(h: &Header, reader: &mut dyn BufRead, source: &Path, need: usize, need_values: usize) -> Result<Piece> {
+/// Decode one data piece of `need` bytes (`need_values` values for ascii) from `reader`,
+/// appending its values to `values`.
+fn read_piece<T: Sample>(
+    h: &Header,
+    reader: &mut dyn BufRead,
+    source: &Path,
+    need: usize,
+    need_values: usize,
+    values: &mut Vec<T>,
+) -> Result<()> {
+    let big_endian = h.big_endian.unwrap_or(false);
     for line in 0..h.line_skip {
         let mut skipped = Vec::new();
         let n = reader
@@ -982,11 +991,12 @@ fn read_piece(h: &Header, reader: &mut dyn BufRead, source: &Path, need: usize, 
                 if skipped < skip {
                     return Err(Error::format(source, format!("hit end of file skipping {skip} bytes")));
                 }
-                let buf = read_up_to(reader, need, source, false)?;
-                if buf.len() < need {
-                    return Err(truncated(source, need, buf.len()));
+                let got = super::decode_stream(reader, need, h.pixel_type, big_endian, values)
+                    .map_err(|e| io_error(source, e))?;
+                if got < need {
+                    return Err(truncated(source, need, got));
                 }
-                Ok(Piece::Bytes(buf))
+                Ok(())
             } else {
                 // byte skip -N-1: the data ends N bytes before the end of the file.
                 let mut all = Vec::new();
@@ -999,11 +1009,30 @@ fn read_piece(h: &Header, reader: &mut dyn BufRead, source: &Path, need: usize, 
                 let start = end
                     .checked_sub(need)
                     .ok_or_else(|| truncated(source, need.saturating_add(after), all.len()))?;
-                Ok(Piece::Bytes(all.get(start..end).unwrap_or_default().to_vec()))
+                super::decode_voxels(
+                    all.get(start..end).unwrap_or_default(),
+                    h.pixel_type,
+                    big_endian,
+                    values,
+                );
+                Ok(())
             }
         }
         Encoding::Gzip => {
-            let mut decoder = MultiGzDecoder::new(reader);
+            let mut compressed = Vec::new();
+            reader.read_to_end(&mut compressed).map_err(|e| io_error(source, e))?;
+            if h.byte_skip >= 0 {
+                let skip = h.byte_skip as usize;
+                if let Some(data) = super::gunzip_whole(&compressed)
+                    .as_deref()
+                    .and_then(|all| all.get(skip..skip.checked_add(need)?))
+                {
+                    super::decode_voxels_parallel(data, h.pixel_type, big_endian, values);
+                    return Ok(());
+                }
+            }
+            // Not one intact member holding the data: stream it, naming what is wrong.
+            let mut decoder = MultiGzDecoder::new(&compressed[..]);
             if h.byte_skip >= 0 {
                 let skip = h.byte_skip as u64;
                 let skipped = std::io::copy(&mut (&mut decoder).take(skip), &mut std::io::sink())
@@ -1014,14 +1043,15 @@ fn read_piece(h: &Header, reader: &mut dyn BufRead, source: &Path, need: usize, 
                         format!("hit end of gzip data skipping {skip} bytes"),
                     ));
                 }
-                let buf = read_up_to(&mut decoder, need, source, true)?;
-                if buf.len() < need {
-                    return Err(truncated(source, need, buf.len()));
+                let got = super::decode_stream(&mut decoder, need, h.pixel_type, big_endian, values)
+                    .map_err(|e| Error::format(source, format!("corrupt gzip data: {e}")))?;
+                if got < need {
+                    return Err(truncated(source, need, got));
                 }
                 // Finish the stream so a damaged trailer (CRC, length) is reported too.
                 std::io::copy(&mut decoder, &mut std::io::sink())
                     .map_err(|e| Error::format(source, format!("corrupt gzip data: {e}")))?;
-                Ok(Piece::Bytes(buf))
+                Ok(())
             } else {
                 let mut all = Vec::new();
                 decoder
@@ -1035,7 +1065,13 @@ fn read_piece(h: &Header, reader: &mut dyn BufRead, source: &Path, need: usize, 
                 let start = end
                     .checked_sub(need)
                     .ok_or_else(|| truncated(source, need.saturating_add(after), all.len()))?;
-                Ok(Piece::Bytes(all.get(start..end).unwrap_or_default().to_vec()))
+                super::decode_voxels(
+                    all.get(start..end).unwrap_or_default(),
+                    h.pixel_type,
+                    big_endian,
+                    values,
+                );
+                Ok(())
             }
         }
         Encoding::Hex => {
@@ -1062,38 +1098,40 @@ fn read_piece(h: &Header, reader: &mut dyn BufRead, source: &Path, need: usize, 
             if out.len() < need {
                 return Err(truncated(source, need, out.len()));
             }
-            Ok(Piece::Bytes(out))
+            super::decode_voxels(&out, h.pixel_type, big_endian, values);
+            Ok(())
         }
         Encoding::Ascii => {
             let mut text = String::new();
             reader
                 .read_to_string(&mut text)
                 .map_err(|e| Error::format(source, format!("ascii data is not text: {e}")))?;
-            let mut values = Vec::with_capacity(need_values.min(text.len() / 2 + 1));
+            let start = values.len();
             for token in text
                 .split(|c: char| c.is_ascii_whitespace() || c == ',')
                 .filter(|t| !t.is_empty())
             {
-                if values.len() == need_values {
+                if values.len() - start == need_values {
                     break;
                 }
-                values.push(parse_ascii_value(token, h.pixel_type).ok_or_else(|| {
+                let v = parse_ascii_value(token, h.pixel_type).ok_or_else(|| {
                     Error::format(
                         source,
                         format!("cannot parse ascii value '{token}' as {}", h.pixel_type.numpy_name()),
                     )
-                })?);
+                })?;
+                values.push(T::from_f64(v));
             }
-            if values.len() < need_values {
+            if values.len() - start < need_values {
                 return Err(Error::format(
                     source,
                     format!(
                         "truncated data: the header's sizes need {need_values} values, found {}",
-                        values.len()
+                        values.len() - start
                     ),
                 ));
             }
-            Ok(Piece::Values(values))
+            Ok(())
         }
     }
 }
@@ -1118,29 +1156,24 @@ fn parse_ascii_value(token: &str, pt: PixelType) -> Option<f64> {
     }
 }
 
-enum Piece {
-    Bytes(Vec<u8>),
-    Values(Vec<f64>),
-}
-
 /// Read every value (file order) from the attached stream or the detached files.
-fn read_values(h: &Header, attached: &mut dyn BufRead) -> Result<Vec<f64>> {
+fn read_values<T: Sample>(h: &Header, attached: &mut dyn BufRead) -> Result<Vec<T>> {
     let count = h.element_count()?;
     let size = type_size(h.pixel_type);
     let total = count
         .checked_mul(size)
         .ok_or_else(|| Error::format(&h.path, "sizes overflow the address space"))?;
+    // Reserve the whole volume up front (untouched pages cost nothing); a header claiming
+    // more than can be addressed is an error, not an abort.
     let mut values = Vec::new();
-    let push = |piece: Piece, values: &mut Vec<f64>| match piece {
-        Piece::Bytes(b) => super::decode_voxels(&b, h.pixel_type, h.big_endian.unwrap_or(false), values),
-        Piece::Values(v) => values.extend_from_slice(&v),
-    };
+    values.try_reserve_exact(count).map_err(|_| {
+        Error::format(
+            &h.path,
+            format!("the header's sizes ({count} values) cannot be held in memory"),
+        )
+    })?;
     match &h.data {
-        DataFiles::Attached => {
-            let piece = read_piece(h, attached, &h.path, total, count)?;
-            values.reserve_exact(count);
-            push(piece, &mut values);
-        }
+        DataFiles::Attached => read_piece(h, attached, &h.path, total, count, &mut values)?,
         DataFiles::Detached(files) => {
             let pieces = files.len();
             if count % pieces != 0 {
@@ -1153,11 +1186,7 @@ fn read_values(h: &Header, attached: &mut dyn BufRead) -> Result<Vec<f64>> {
             for file in files {
                 let f = File::open(file).map_err(|e| io_error(file, e))?;
                 let mut reader = BufReader::with_capacity(1 << 16, f);
-                let piece = read_piece(h, &mut reader, file, per_piece * size, per_piece)?;
-                if values.is_empty() {
-                    values.reserve_exact(count);
-                }
-                push(piece, &mut values);
+                read_piece(h, &mut reader, file, per_piece * size, per_piece, &mut values)?;
             }
         }
     }

@@ -122,7 +122,9 @@ pub(super) fn read_segment(path: &Path, sel: &SegmentSelector) -> Result<(LabelM
             ));
         }
     };
-    let volume = nrrd::read_volume(path)?;
+    // Decoded straight to UInt32 as `sitk.Cast(..., sitkUInt32)` does (negatives wrap, floats
+    // truncate).
+    let volume = nrrd::read_volume::<u32>(path)?;
     if segment.layer >= volume.components() {
         return Err(Error::format(
             path,
@@ -134,14 +136,6 @@ pub(super) fn read_segment(path: &Path, sel: &SegmentSelector) -> Result<(LabelM
             ),
         ));
     }
-    let layer = volume.component(segment.layer)?;
-    // Cast to UInt32 as `sitk.Cast(..., sitkUInt32)` does (negatives wrap, floats truncate).
-    let labels = layer.mapv(|v| {
-        if v >= 0.0 {
-            v.min(u32::MAX as f64) as u32
-        } else {
-            (v as i64) as u32
-        }
-    });
+    let labels = volume.component(segment.layer)?;
     Ok((LabelMap::new(labels, volume.geometry)?, Some(segment.label_value)))
 }

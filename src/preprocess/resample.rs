@@ -790,6 +790,9 @@ fn bounding_box(mask: &LabelMap, label: u32) -> Result<([usize; 3], [usize; 3])>
     let labels = mask.labels.as_standard_layout();
     if let (true, Some(flat)) = (label != 0 && nx > 0 && ny > 0, labels.as_slice()) {
         for (row, line) in flat.chunks_exact(nx).enumerate() {
+            if !crate::image::holds(line, label) {
+                continue;
+            }
             let Some(first) = line.iter().position(|&l| l == label) else {
                 continue;
             };
