@@ -393,8 +393,10 @@ pub(crate) fn decode_stream<T: Sample>(
 /// a streaming zlib, and inflating is the one step of an extraction that cannot be split
 /// across cores). `None` when the stream is not one intact member whose trailer gives its
 /// size and checksum (several members, damage, more than 4 GiB): callers then stream it
-/// through flate2, which reads every case and names what is wrong.
-pub(crate) fn gunzip_whole(compressed: &[u8]) -> Option<Vec<u8>> {
+/// through flate2, which reads every case and names what is wrong. `max` bounds what is
+/// inflated in memory (the bytes a header asks for): a longer stream takes the streaming path,
+/// which keeps only what is needed and checks the rest on the fly.
+pub(crate) fn gunzip_whole(compressed: &[u8], max: usize) -> Option<Vec<u8>> {
     let n = compressed.len();
     if n < 18 {
         return None;
@@ -409,7 +411,7 @@ pub(crate) fn gunzip_whole(compressed: &[u8]) -> Option<Vec<u8>> {
     };
     let (crc, size) = (le(n - 8), le(n - 4) as usize);
     // Deflate expands at most ~1032:1; anything larger is a wrapped or forged size.
-    if size > n.saturating_mul(1032) {
+    if size > max || size > n.saturating_mul(1032) {
         return None;
     }
     let mut out = vec![0u8; size];

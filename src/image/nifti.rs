@@ -268,7 +268,7 @@ fn read_all(path: &Path) -> Result<Vec<u8>> {
             path: path.to_path_buf(),
             source,
         })?;
-        if let Some(all) = super::gunzip_whole(&compressed) {
+        if let Some(all) = super::gunzip_whole(&compressed, usize::MAX) {
             return Ok(all);
         }
         MultiGzDecoder::new(&compressed[..])

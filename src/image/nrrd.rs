@@ -1023,7 +1023,7 @@ fn read_piece<T: Sample>(
             reader.read_to_end(&mut compressed).map_err(|e| io_error(source, e))?;
             if h.byte_skip >= 0 {
                 let skip = h.byte_skip as usize;
-                if let Some(data) = super::gunzip_whole(&compressed)
+                if let Some(data) = super::gunzip_whole(&compressed, skip.saturating_add(need))
                     .as_deref()
                     .and_then(|all| all.get(skip..skip.checked_add(need)?))
                 {
