@@ -15,13 +15,6 @@ use radscore::phantom::{self, PhantomSpec};
 use radscore::settings::Settings;
 use radscore::{Error, Result};
 
-/// The CLI reads a whole CT (a few hundred MB of voxels and labels) once per lesion: mimalloc
-/// reuses freed memory and large pages where glibc would hand each large buffer back to the
-/// kernel and fault every page in again (about a quarter of a small lesion's run time).
-/// The library itself, as loaded by C, C++ and Slicer, keeps its host's allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod cli;
 
 #[derive(Parser)]
