@@ -959,6 +959,16 @@ fn truncated(path: &Path, expected: usize, found: usize) -> Error {
     )
 }
 
+/// Byte skip −N−1: the `need` data bytes end N bytes before the end of `all`.
+fn decode_tail<T: Sample>(h: &Header, all: &[u8], source: &Path, need: usize, values: &mut Vec<T>) -> Result<()> {
+    let after = (-(h.byte_skip + 1)) as usize;
+    let short = || truncated(source, need.saturating_add(after), all.len());
+    let end = all.len().checked_sub(after).ok_or_else(short)?;
+    let start = end.checked_sub(need).ok_or_else(short)?;
+    super::decode_voxels(&all[start..end], h.pixel_type, h.big_endian.unwrap_or(false), values);
+    Ok(())
+}
+
 /// Decode one data piece of `need` bytes (`need_values` values for ascii) from `reader`,
 /// appending its values to `values`.
 fn read_piece<T: Sample>(
@@ -998,24 +1008,9 @@ fn read_piece<T: Sample>(
                 }
                 Ok(())
             } else {
-                // byte skip -N-1: the data ends N bytes before the end of the file.
                 let mut all = Vec::new();
                 reader.read_to_end(&mut all).map_err(|e| io_error(source, e))?;
-                let after = (-(h.byte_skip + 1)) as usize;
-                let end = all
-                    .len()
-                    .checked_sub(after)
-                    .ok_or_else(|| truncated(source, need.saturating_add(after), all.len()))?;
-                let start = end
-                    .checked_sub(need)
-                    .ok_or_else(|| truncated(source, need.saturating_add(after), all.len()))?;
-                super::decode_voxels(
-                    all.get(start..end).unwrap_or_default(),
-                    h.pixel_type,
-                    big_endian,
-                    values,
-                );
-                Ok(())
+                decode_tail(h, &all, source, need, values)
             }
         }
         Encoding::Gzip => {
@@ -1057,21 +1052,7 @@ fn read_piece<T: Sample>(
                 decoder
                     .read_to_end(&mut all)
                     .map_err(|e| Error::format(source, format!("corrupt gzip data: {e}")))?;
-                let after = (-(h.byte_skip + 1)) as usize;
-                let end = all
-                    .len()
-                    .checked_sub(after)
-                    .ok_or_else(|| truncated(source, need.saturating_add(after), all.len()))?;
-                let start = end
-                    .checked_sub(need)
-                    .ok_or_else(|| truncated(source, need.saturating_add(after), all.len()))?;
-                super::decode_voxels(
-                    all.get(start..end).unwrap_or_default(),
-                    h.pixel_type,
-                    big_endian,
-                    values,
-                );
-                Ok(())
+                decode_tail(h, &all, source, need, values)
             }
         }
         Encoding::Hex => {
