@@ -3,30 +3,14 @@
 //! carries its title, axis labels and legend as SVG text. The PNGs are written to
 //! `$CARGO_TARGET_TMPDIR/report_render/` (with the SVGs) for a look.
 
+mod train_support;
+
 use radscore::model::simulate::{CohortSpec, simulate_cohort};
 use radscore::stats::io::Table;
-use radscore::train::{Cohort, CohortColumns, TrainSettings, report, train};
+use radscore::train::{Cohort, TrainSettings, report, train};
 use std::collections::HashSet;
 use std::path::Path;
-
-fn columns() -> CohortColumns {
-    CohortColumns {
-        id: "lesion_id".into(),
-        patient: Some("patient_id".into()),
-        outcome: "non_response".into(),
-        event: None,
-        predictors: vec![
-            "ki67".into(),
-            "hepatic_metastases".into(),
-            "extrahepatic_metastasis".into(),
-        ],
-        levels: vec![(
-            "hepatic_metastases".into(),
-            vec!["oligometastasis".into(), "multiple".into(), "diffuse".into()],
-        )],
-        feature_exclude: vec!["patient_id".into()],
-    }
-}
+use train_support::columns;
 
 fn report_html() -> String {
     let files = simulate_cohort(&CohortSpec::default()).unwrap().files().unwrap();

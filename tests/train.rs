@@ -4,10 +4,13 @@
 use radscore::model::ModelCard;
 use radscore::model::simulate::{CohortSpec, simulate_cohort};
 use radscore::stats::io::Table;
-use radscore::train::{Cohort, CohortColumns, TrainSettings, report, train};
+mod train_support;
+
+use radscore::train::{Cohort, TrainSettings, report, train};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use train_support::columns;
 
 fn radscore(args: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_radscore"))
@@ -25,25 +28,6 @@ fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("train").join(name);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn columns() -> CohortColumns {
-    CohortColumns {
-        id: "lesion_id".into(),
-        patient: Some("patient_id".into()),
-        outcome: "non_response".into(),
-        event: None,
-        predictors: vec![
-            "ki67".into(),
-            "hepatic_metastases".into(),
-            "extrahepatic_metastasis".into(),
-        ],
-        levels: vec![(
-            "hepatic_metastases".into(),
-            vec!["oligometastasis".into(), "multiple".into(), "diffuse".into()],
-        )],
-        feature_exclude: vec!["patient_id".into()],
-    }
 }
 
 #[test]

@@ -12,9 +12,11 @@
 
 mod stats_support;
 
+mod train_support;
+
 use nalgebra::DMatrix;
 use radscore::model::PredictorKind;
-use radscore::model::simulate::{CohortSpec, HEPATIC_LEVELS, simulate_cohort};
+use radscore::model::simulate::{CohortSpec, simulate_cohort};
 use radscore::stats::Fit;
 use radscore::stats::io::Table;
 use radscore::stats::logistic::{GlmSettings, LogisticFit, LogisticRegression};
@@ -23,25 +25,7 @@ use serde_json::Value;
 use stats_support::{oracle_python, run_oracle_json};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn columns() -> CohortColumns {
-    CohortColumns {
-        id: "lesion_id".into(),
-        patient: Some("patient_id".into()),
-        outcome: "non_response".into(),
-        event: None,
-        predictors: vec![
-            "ki67".into(),
-            "hepatic_metastases".into(),
-            "extrahepatic_metastasis".into(),
-        ],
-        levels: vec![(
-            "hepatic_metastases".into(),
-            HEPATIC_LEVELS.iter().map(|s| s.to_string()).collect(),
-        )],
-        feature_exclude: vec!["patient_id".into()],
-    }
-}
+use train_support::columns;
 
 /// Cells of one column of a plain CSV text (the simulated files quote nothing), by header name.
 fn raw_columns(text: &str) -> BTreeMap<String, Vec<String>> {
