@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, ValueFormatter};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{ClinicalKind, Term, TrainResult};
 use crate::model::{PredictorKind, nomogram_svg};
@@ -79,6 +78,8 @@ const PALETTE: [RGBColor; 8] = [
 const GREY: RGBColor = RGBColor(0x77, 0x77, 0x77);
 const LIGHT_GREY: RGBColor = RGBColor(0x99, 0x99, 0x99);
 const GRID: RGBColor = RGBColor(0xe8, 0xe8, 0xe8);
+/// Dashed reference lines (lambda.min, lambda.1se), told apart by colour.
+const VLINE_COLORS: [RGBColor; 2] = [RGBColor(0x55, 0x55, 0x55), RGBColor(0xe6, 0x8a, 0x00)];
 /// Generic family: the SVG names it and the viewer picks a font; plotters is built without a
 /// font backend, so its layout uses its own size estimate and needs no font file.
 const FONT: &str = "sans-serif";
@@ -238,23 +239,18 @@ fn plot(fig: &Figure) -> Result<String> {
                 ))
                 .map_err(|e| err(&e))?;
         }
+        // Reference lines are named in the legend: close lines (lambda.min and lambda.1se are
+        // often a few pixels apart) would make labels beside them ambiguous.
         for (k, &(v, label)) in fig.vlines.iter().enumerate() {
             if !v.is_finite() {
                 continue;
             }
+            let style = VLINE_COLORS[k % VLINE_COLORS.len()].stroke_width(2);
             chart
-                .draw_series(DashedLineSeries::new([(v, y0), (v, y1)], 4, 4, GREY.stroke_width(1)))
-                .map_err(|e| err(&e))?;
-            // The label right of the line, or left of it where the plot has no room for it
-            // (about 7 px a character in a plot area about 470 px wide).
-            let left = (x1 - v) / (x1 - x0) * 470.0 < 8.0 + 7.0 * label.chars().count() as f64;
-            let (dx, hpos) = if left { (-4, HPos::Right) } else { (4, HPos::Left) };
-            let font = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(hpos, VPos::Top));
-            chart
-                .draw_series(std::iter::once(
-                    EmptyElement::at((v, y1)) + Text::new(label.to_string(), (dx, 4 + 15 * k as i32), font),
-                ))
-                .map_err(|e| err(&e))?;
+                .draw_series(DashedLineSeries::new([(v, y0), (v, y1)], 4, 4, style))
+                .map_err(|e| err(&e))?
+                .label(format!("{label} (log λ {v:.2})"))
+                .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 22, y)], 4, 4, style));
         }
         for (se, points) in &series {
             let bars = se
@@ -290,7 +286,7 @@ fn plot(fig: &Figure) -> Result<String> {
                 }
             }
         }
-        if fig.series.iter().any(|s| !s.label.is_empty()) {
+        if fig.series.iter().any(|s| !s.label.is_empty()) || !fig.vlines.is_empty() {
             chart
                 .configure_series_labels()
                 .position(fig.legend.clone())
