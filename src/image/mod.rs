@@ -256,7 +256,10 @@ impl LabelMap {
     /// Whether any voxel holds `label`.
     pub fn contains(&self, label: u32) -> bool {
         match self.labels.as_slice() {
-            Some(flat) => flat.chunks(4096).any(|c| holds(c, label)),
+            Some(flat) => {
+                use rayon::prelude::*;
+                flat.par_chunks(1 << 16).any(|c| holds(c, label))
+            }
             None => self.labels.iter().any(|&l| l == label),
         }
     }

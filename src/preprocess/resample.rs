@@ -783,32 +783,34 @@ fn prefilter_lanes(buf: &mut [f64], n: usize, lanes: usize) {
 
 /// LabelShapeStatistics bounding box of `label`: lower index and size (x, y, z).
 fn bounding_box(mask: &LabelMap, label: u32) -> Result<([usize; 3], [usize; 3])> {
-    let mut lo = [usize::MAX; 3];
-    let mut hi = [0usize; 3];
-    let mut found = false;
     let [nx, ny, _] = mask.geometry.size;
     let labels = mask.labels.as_standard_layout();
+    let mut found = None;
     if let (true, Some(flat)) = (label != 0 && nx > 0 && ny > 0, labels.as_slice()) {
-        for (row, line) in flat.chunks_exact(nx).enumerate() {
-            if !crate::image::holds(line, label) {
-                continue;
-            }
-            let Some(first) = line.iter().position(|&l| l == label) else {
-                continue;
-            };
-            let last = line.iter().rposition(|&l| l == label).unwrap_or(first);
-            found = true;
-            let (y, z) = (row % ny, row / ny);
-            lo = [lo[0].min(first), lo[1].min(y), lo[2].min(z)];
-            hi = [hi[0].max(last), hi[1].max(y), hi[2].max(z)];
-        }
+        // Rows in parallel (a whole CT's mask), each reduced to its first and last voxel.
+        found = flat
+            .par_chunks_exact(nx)
+            .enumerate()
+            .filter(|(_, line)| crate::image::holds(line, label))
+            .filter_map(|(row, line)| {
+                let first = line.iter().position(|&l| l == label)?;
+                let last = line.iter().rposition(|&l| l == label).unwrap_or(first);
+                let (y, z) = (row % ny, row / ny);
+                Some(([first, y, z], [last, y, z]))
+            })
+            .reduce_with(|(lo, hi), (l, h)| {
+                (
+                    std::array::from_fn(|a| lo[a].min(l[a])),
+                    std::array::from_fn(|a| hi[a].max(h[a])),
+                )
+            });
     }
-    if !found {
+    let Some((lo, hi)) = found else {
         return Err(Error::LabelAbsent {
             label,
             present: mask.labels_present(),
         });
-    }
+    };
     Ok((lo, [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1]))
 }
 
