@@ -5,8 +5,14 @@ its mask; then, alternating, radscore (whole process: read, resample, filter, ex
 runs with 1 thread and with all threads, and pyradiomics runs in a fresh process that imports
 first and times only `extractor.execute()`. Peak memory is each process's max RSS.
 
-Usage: python bench/run.py [--repeats N] [--sizes 15,30,50,80]   (uses target/release/radscore
-and the oracle venv's python, see tests/run_all.sh; builds nothing itself)
+A second table times the same extraction from memory, as the Slicer module and the C API run
+it: both tools get the volumes already loaded (SimpleITK, untimed); radscore's time includes
+copying the arrays in through the C API (`RadscoreLib.binding`), pyradiomics' is `execute()` on
+the SimpleITK images.
+
+Usage: python bench/run.py [--repeats N] [--sizes 15,30,50,80]   (uses target/release/radscore,
+target/release/libradscore.so and the oracle venv's python, see tests/run_all.sh; builds
+nothing itself)
 """
 import argparse
 import json
@@ -35,6 +41,44 @@ n = sum(1 for k in r if not k.startswith("diagnostics_"))
 print(json.dumps({"seconds": dt, "features": n,
                   "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
+
+
+IN_MEMORY_CHILD = r"""
+import json, sys, time
+import SimpleITK as sitk
+sys.path.insert(0, sys.argv[4])
+image, mask = sitk.ReadImage(sys.argv[1]), sitk.ReadImage(sys.argv[2])
+if sys.argv[3] == "pyradiomics":
+    import radiomics
+    from radiomics import featureextractor
+    radiomics.setVerbosity(60)
+    ex = featureextractor.RadiomicsFeatureExtractor(sys.argv[5])
+    t = time.perf_counter()
+    r = ex.execute(image, mask)
+    dt = time.perf_counter() - t
+    n = sum(1 for k in r if not k.startswith("diagnostics_"))
+else:
+    from RadscoreLib import binding
+    arr, labels = sitk.GetArrayViewFromImage(image), sitk.GetArrayViewFromImage(mask)
+    geometry = (image.GetSpacing(), image.GetOrigin(), image.GetDirection())
+    settings = binding.Settings.from_preset("surufatinib").set_threads(int(sys.argv[3]))
+    t = time.perf_counter()
+    r = binding.extract_arrays(arr, labels, *geometry, settings=settings)
+    dt = time.perf_counter() - t
+    n = len(r)
+print(json.dumps({"seconds": dt, "features": n}))
+"""
+
+
+def run_in_memory(python, image, mask, tool):
+    env = dict(os.environ, RADSCORE_LIBRARY=os.path.join(ROOT, "target", "release", "libradscore.so"))
+    proc = subprocess.run([python, "-c", IN_MEMORY_CHILD, image, mask, tool,
+                           os.path.join(ROOT, "slicer_module", "Radscore"), PARAMS],
+                          capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        sys.exit(f"in-memory run ({tool}) failed: {proc.stderr}")
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    return r["seconds"], r["features"]
 
 
 def run_radscore(image, mask, threads):
@@ -70,18 +114,21 @@ def main():
     if not os.path.exists(RADSCORE):
         sys.exit("build first: cargo build --release")
     cores = os.cpu_count()
-    rows = []
+    rows, memory_rows = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for size in [float(s) for s in args.sizes.split(",")]:
             d = os.path.join(tmp, f"lesion{int(size)}")
             subprocess.run([RADSCORE, "phantom", "--out", d, "--lesion-mm", str(size), "--seed", str(int(size))],
                            check=True, capture_output=True)
             image, mask = os.path.join(d, "ct.nrrd"), os.path.join(d, "lesion_mask.nrrd")
-            one, many, pyr = [], [], []
+            one, many, pyr, mem1, memn, mempy = [], [], [], [], [], []
             for _ in range(args.repeats):  # alternate the tools so drift hits both alike
                 one.append(run_radscore(image, mask, 1))
                 many.append(run_radscore(image, mask, cores))
                 pyr.append(run_pyradiomics(args.python, image, mask))
+                mem1.append(run_in_memory(args.python, image, mask, "1"))
+                memn.append(run_in_memory(args.python, image, mask, str(cores)))
+                mempy.append(run_in_memory(args.python, image, mask, "pyradiomics"))
             voxels = subprocess.run([args.python, "-c",
                                      "import SimpleITK as s,sys;import numpy as n;"
                                      "print(int((s.GetArrayFromImage(s.ReadImage(sys.argv[1]))==1).sum()))", mask],
@@ -89,6 +136,8 @@ def main():
             med = lambda xs, i: statistics.median(x[i] for x in xs)
             rows.append((int(size), voxels, med(one, 0), med(many, 0), med(pyr, 0), med(one, 1), med(pyr, 1),
                          one[0][2], pyr[0][2]))
+            memory_rows.append((int(size), voxels, med(mem1, 0), med(memn, 0), med(mempy, 0),
+                                mem1[0][1], mempy[0][1]))
     print(f"\nradscore vs pyradiomics, 851-feature preset, median of {args.repeats} (machine: {cores} cores)")
     print(f"{'lesion':>7} {'ROI voxels':>10} {'radscore 1T':>12} {f'radscore {cores}T':>12} {'pyradiomics':>12}"
           f" {'ratio 1T':>9} {f'ratio {cores}T':>9} {'peak MB rs':>10} {'peak MB py':>10} {'features':>9}")
@@ -97,6 +146,15 @@ def main():
         ratios.append(tp / t1)
         print(f"{size:>5}mm {vox:>10} {t1:>11.3f}s {tn:>11.3f}s {tp:>11.3f}s {tp / t1:>8.1f}x {tp / tn:>8.1f}x"
               f" {m1:>10.0f} {mp:>10.0f} {n1:>4}/{npyr:<4}")
+    print(f"median speed-up on one core: {statistics.median(ratios):.1f}x")
+    print(f"\nfrom memory (volumes already loaded, as in Slicer and the C API), median of {args.repeats}")
+    print(f"{'lesion':>7} {'ROI voxels':>10} {'radscore 1T':>12} {f'radscore {cores}T':>12} {'pyradiomics':>12}"
+          f" {'ratio 1T':>9} {f'ratio {cores}T':>9} {'features':>9}")
+    ratios = []
+    for size, vox, t1, tn, tp, n1, npyr in memory_rows:
+        ratios.append(tp / t1)
+        print(f"{size:>5}mm {vox:>10} {t1:>11.3f}s {tn:>11.3f}s {tp:>11.3f}s {tp / t1:>8.1f}x {tp / tn:>8.1f}x"
+              f" {n1:>4}/{npyr:<4}")
     print(f"median speed-up on one core: {statistics.median(ratios):.1f}x")
 
 

@@ -6,7 +6,7 @@ use ndarray::Array3;
 
 use super::error::{Failure, boundary, fail, radscore_status};
 use super::handle::{self, Object, get, require_out, str_arg, write_out};
-use crate::image::{Geometry, Image, PixelType};
+use crate::image::{Geometry, Image, PixelType, Sample};
 
 /// Pixel types of caller buffers (native byte order). Values are stable.
 #[repr(i32)]
@@ -65,9 +65,9 @@ fn bytes_per_voxel(t: PixelType) -> usize {
     }
 }
 
-/// Decode a native-endian buffer into f64 values (any alignment).
-pub(crate) fn decode(bytes: &[u8], t: PixelType) -> Vec<f64> {
-    let mut out = Vec::with_capacity(bytes.len());
+/// Decode a native-endian buffer (any alignment) into f64 image values or u32 labels.
+pub(crate) fn decode<T: Sample>(bytes: &[u8], t: PixelType) -> Vec<T> {
+    let mut out = Vec::with_capacity(bytes.len() / bytes_per_voxel(t));
     crate::image::decode_voxels_parallel(bytes, t, cfg!(target_endian = "big"), &mut out);
     out
 }
@@ -76,7 +76,7 @@ pub(crate) fn decode(bytes: &[u8], t: PixelType) -> Vec<f64> {
 ///
 /// # Safety
 /// Pointers as documented on `radscore_image_from_buffer`.
-pub(crate) unsafe fn buffer_arguments(
+pub(crate) unsafe fn buffer_arguments<T: Sample>(
     data: *const std::ffi::c_void,
     data_len: usize,
     pixel: i32,
@@ -84,7 +84,7 @@ pub(crate) unsafe fn buffer_arguments(
     spacing: *const f64,
     origin: *const f64,
     direction: *const f64,
-) -> Result<(Vec<f64>, PixelType, Geometry), Failure> {
+) -> Result<(Vec<T>, PixelType, Geometry), Failure> {
     let t = pixel_type(pixel)?;
     if dims.is_null() {
         return Err(fail(radscore_status::NullArgument, "dims is NULL"));

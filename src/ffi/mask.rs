@@ -43,23 +43,15 @@ pub unsafe extern "C" fn radscore_mask_from_buffer(
     boundary(|| {
         require_out(out, "out")?;
         // SAFETY: forwarded contract.
-        let (values, t, g) = unsafe { buffer_arguments(data, data_len, pixel_type, dims, spacing, origin, direction) }?;
+        // Decoded straight to labels, cast as pyradiomics' sitk.Cast(..., sitkUInt32).
+        let (labels, t, g) =
+            unsafe { buffer_arguments::<u32>(data, data_len, pixel_type, dims, spacing, origin, direction) }?;
         if !t.is_integer() {
             return Err(fail(
                 radscore_status::InvalidArgument,
                 format!("a mask needs an integer pixel type, got {}", t.numpy_name()),
             ));
         }
-        let labels: Vec<u32> = values
-            .into_iter()
-            .map(|v| {
-                if v >= 0.0 {
-                    v.min(u32::MAX as f64) as u32
-                } else {
-                    (v as i64) as u32
-                }
-            })
-            .collect();
         let labels = Array3::from_shape_vec(g.shape_zyx(), labels)
             .map_err(|e| fail(radscore_status::InvalidArgument, e.to_string()))?;
         let mask = LabelMap::new(labels, g)?;
