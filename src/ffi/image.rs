@@ -76,6 +76,9 @@ pub(crate) fn decode<T: Sample>(bytes: &[u8], t: PixelType) -> Vec<T> {
 ///
 /// # Safety
 /// Pointers as documented on `radscore_image_from_buffer`.
+///
+/// `accept` vets the pixel type once every argument is valid and before any voxel is read.
+#[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn buffer_arguments<T: Sample>(
     data: *const std::ffi::c_void,
     data_len: usize,
@@ -84,6 +87,7 @@ pub(crate) unsafe fn buffer_arguments<T: Sample>(
     spacing: *const f64,
     origin: *const f64,
     direction: *const f64,
+    accept: impl Fn(PixelType) -> Result<(), Failure>,
 ) -> Result<(Vec<T>, PixelType, Geometry), Failure> {
     let t = pixel_type(pixel)?;
     if dims.is_null() {
@@ -151,6 +155,7 @@ pub(crate) unsafe fn buffer_arguments<T: Sample>(
             format!("direction matrix is singular (determinant {det:e})"),
         ));
     }
+    accept(t)?;
     // SAFETY: `data` holds `data_len` readable bytes per the contract.
     let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), data_len) };
     Ok((decode(bytes, t), t, g))
@@ -183,7 +188,8 @@ pub unsafe extern "C" fn radscore_image_from_buffer(
     boundary(|| {
         require_out(out, "out")?;
         // SAFETY: forwarded contract.
-        let (values, t, g) = unsafe { buffer_arguments(data, data_len, pixel_type, dims, spacing, origin, direction) }?;
+        let (values, t, g) =
+            unsafe { buffer_arguments(data, data_len, pixel_type, dims, spacing, origin, direction, |_| Ok(())) }?;
         let voxels = Array3::from_shape_vec(g.shape_zyx(), values)
             .map_err(|e| fail(radscore_status::InvalidArgument, e.to_string()))?;
         let image = Image::new(voxels, t, g)?;

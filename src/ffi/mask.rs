@@ -7,7 +7,7 @@ use ndarray::Array3;
 use super::error::{Failure, boundary, fail, radscore_status};
 use super::handle::{self, Object, get, opt_str_arg, require_out, str_arg, write_out};
 use super::image::buffer_arguments;
-use crate::image::{self, LabelMap, SegmentSelector};
+use crate::image::{self, LabelMap, PixelType, SegmentSelector};
 
 /// A label map (the ROI is the voxels equal to the settings' label). Free with `radscore_mask_free`.
 pub struct radscore_mask {
@@ -43,15 +43,20 @@ pub unsafe extern "C" fn radscore_mask_from_buffer(
     boundary(|| {
         require_out(out, "out")?;
         // SAFETY: forwarded contract.
-        // Decoded straight to labels, cast as pyradiomics' sitk.Cast(..., sitkUInt32).
-        let (labels, t, g) =
-            unsafe { buffer_arguments::<u32>(data, data_len, pixel_type, dims, spacing, origin, direction) }?;
-        if !t.is_integer() {
-            return Err(fail(
-                radscore_status::InvalidArgument,
-                format!("a mask needs an integer pixel type, got {}", t.numpy_name()),
-            ));
-        }
+        // Decoded straight to labels, cast as pyradiomics' sitk.Cast(..., sitkUInt32), once the
+        // pixel type is known to be an integer type.
+        let integer = |t: PixelType| {
+            if t.is_integer() {
+                Ok(())
+            } else {
+                Err(fail(
+                    radscore_status::InvalidArgument,
+                    format!("a mask needs an integer pixel type, got {}", t.numpy_name()),
+                ))
+            }
+        };
+        let (labels, _, g) =
+            unsafe { buffer_arguments::<u32>(data, data_len, pixel_type, dims, spacing, origin, direction, integer) }?;
         let labels = Array3::from_shape_vec(g.shape_zyx(), labels)
             .map_err(|e| fail(radscore_status::InvalidArgument, e.to_string()))?;
         let mask = LabelMap::new(labels, g)?;
