@@ -5,12 +5,11 @@
 
 mod common;
 
-use common::{Rng, oracle_python, run_oracle, temp_dir, write_f64};
+use common::{Rng, filter_oracle, oracle_python, sitk_type};
 use radscore::preprocess::filters::{self, FilteredImage};
 use radscore::settings::{GeneralSettings, ImageTypeKind};
 use radscore::{Geometry, Image, LabelMap, PixelType};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 
 /// One filter run: an image, the image type, our settings and pyradiomics' kwargs.
 struct Case {
@@ -66,69 +65,8 @@ fn full_mask(image: &Image) -> LabelMap {
 
 /// pyradiomics' outputs for every case: (name, voxels, SimpleITK pixel type).
 fn oracle(py: &std::path::Path, dir: &str, cases: &[Case]) -> Vec<Vec<(String, Vec<f64>, String)>> {
-    let root = temp_dir(dir);
-    let mut paths: Vec<PathBuf> = Vec::new();
-    for (i, c) in cases.iter().enumerate() {
-        let d = root.join(format!("case{i}"));
-        std::fs::create_dir_all(&d).unwrap();
-        let values: Vec<f64> = c.image.voxels.iter().copied().collect();
-        write_f64(&d.join("image.f64"), &values);
-        let (nz, ny, nx) = c.image.voxels.dim();
-        let case = json!({
-            "shape": [nz, ny, nx],
-            "spacing": c.image.geometry.spacing,
-            "image": "image.f64",
-            "image_dtype": c.image.pixel_type.numpy_name(),
-            "kind": c.kind.name(),
-            "settings": c.kwargs,
-        });
-        let p = d.join("case.json");
-        std::fs::write(&p, serde_json::to_vec(&case).unwrap()).unwrap();
-        paths.push(p);
-    }
-    let args: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
-    let out = run_oracle(py, "filters.py", &args);
-    out["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .zip(&paths)
-        .map(|(c, p)| {
-            c["outputs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| {
-                    let file = p.parent().unwrap().join(o["file"].as_str().unwrap());
-                    let bytes = std::fs::read(file).unwrap();
-                    let v = bytes
-                        .chunks_exact(8)
-                        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
-                        .collect();
-                    (
-                        o["name"].as_str().unwrap().to_string(),
-                        v,
-                        o["pixel_type"].as_str().unwrap().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .collect()
-}
-
-fn sitk_type(p: PixelType) -> &'static str {
-    match p {
-        PixelType::F32 => "32-bit float",
-        PixelType::F64 => "64-bit float",
-        PixelType::U8 => "8-bit unsigned integer",
-        PixelType::I8 => "8-bit signed integer",
-        PixelType::U16 => "16-bit unsigned integer",
-        PixelType::I16 => "16-bit signed integer",
-        PixelType::U32 => "32-bit unsigned integer",
-        PixelType::I32 => "32-bit signed integer",
-        PixelType::U64 => "64-bit unsigned integer",
-        PixelType::I64 => "64-bit signed integer",
-    }
+    let cases: Vec<_> = cases.iter().map(|c| (&c.image, c.kind.name(), &c.kwargs)).collect();
+    filter_oracle(py, dir, &cases)
 }
 
 /// Worst differences over a set of cases.

@@ -227,3 +227,77 @@ impl Comparison {
         assert!(self.compared > 0, "{title}: nothing was compared");
     }
 }
+
+/// pyradiomics' filter outputs (`tests/oracle/filters.py`) for `(image, image type, its
+/// settings)` cases: per case, every derived image as (name, voxels, SimpleITK pixel type).
+pub fn filter_oracle(
+    py: &Path,
+    dir: &str,
+    cases: &[(&radscore::Image, &str, &serde_json::Value)],
+) -> Vec<Vec<(String, Vec<f64>, String)>> {
+    let root = temp_dir(dir);
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for (i, (image, kind, kwargs)) in cases.iter().enumerate() {
+        let d = root.join(format!("case{i}"));
+        std::fs::create_dir_all(&d).unwrap();
+        let values: Vec<f64> = image.voxels.iter().copied().collect();
+        write_f64(&d.join("image.f64"), &values);
+        let (nz, ny, nx) = image.voxels.dim();
+        let case = serde_json::json!({
+            "shape": [nz, ny, nx],
+            "spacing": image.geometry.spacing,
+            "image": "image.f64",
+            "image_dtype": image.pixel_type.numpy_name(),
+            "kind": kind,
+            "settings": kwargs,
+        });
+        let p = d.join("case.json");
+        std::fs::write(&p, serde_json::to_vec(&case).unwrap()).unwrap();
+        paths.push(p);
+    }
+    let args: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+    let out = run_oracle(py, "filters.py", &args);
+    out["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&paths)
+        .map(|(c, p)| {
+            c["outputs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| {
+                    let file = p.parent().unwrap().join(o["file"].as_str().unwrap());
+                    let bytes = std::fs::read(file).unwrap();
+                    let v = bytes
+                        .chunks_exact(8)
+                        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+                        .collect();
+                    (
+                        o["name"].as_str().unwrap().to_string(),
+                        v,
+                        o["pixel_type"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// SimpleITK's name of a pixel type (`GetPixelIDTypeAsString`).
+pub fn sitk_type(p: radscore::image::PixelType) -> &'static str {
+    use radscore::image::PixelType;
+    match p {
+        PixelType::F32 => "32-bit float",
+        PixelType::F64 => "64-bit float",
+        PixelType::U8 => "8-bit unsigned integer",
+        PixelType::I8 => "8-bit signed integer",
+        PixelType::U16 => "16-bit unsigned integer",
+        PixelType::I16 => "16-bit signed integer",
+        PixelType::U32 => "32-bit unsigned integer",
+        PixelType::I32 => "32-bit signed integer",
+        PixelType::U64 => "64-bit unsigned integer",
+        PixelType::I64 => "64-bit signed integer",
+    }
+}
