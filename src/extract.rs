@@ -51,13 +51,8 @@ pub fn extract_with_progress(
         }
     };
 
-    // Every voxel of the whole image: a branch-free count the compiler vectorizes, in slabs
-    // across the worker threads.
-    let count = |v: &[f64]| v.iter().fold(0, |n, v| n + usize::from(!v.is_finite()));
-    let non_finite: usize = match image.voxels.as_slice() {
-        Some(flat) => flat.par_chunks(1 << 16).map(count).sum(),
-        None => image.voxels.iter().filter(|v| !v.is_finite()).count(),
-    };
+    // Every voxel of a float image (integer storage cannot hold NaN).
+    let non_finite = image.voxels.count_non_finite();
     if non_finite > 0 {
         return Err(Error::NonFinite {
             count: non_finite,
@@ -202,21 +197,19 @@ struct CroppedRoi {
 fn crop_roi(image: &Image, mask: &LabelMap, label: u32, bb: &BoundingBox) -> CroppedRoi {
     let (geometry, lower) = roi::crop_geometry(&mask.geometry, bb, 0);
     let size = geometry.size;
-    let img = roi::crop_array(&image.voxels, lower, size);
-    let m = roi::crop_array(&mask.labels, lower, size);
+    let img = image.voxels.crop(lower, size).into_f64();
     CroppedRoi {
         shape: [size[2], size[1], size[0]],
         spacing: [geometry.spacing[2], geometry.spacing[1], geometry.spacing[0]],
-        mask: m.iter().map(|&l| l == label).collect(),
+        mask: mask.labels.crop(lower, size).equals(label),
         intensities: img.iter().copied().collect(),
     }
 }
 
 fn shape_features(mask: &LabelMap, label: u32, bb: &BoundingBox, g: &GeneralSettings) -> Result<Vec<f64>> {
     let (geometry, lower) = roi::crop_geometry(&mask.geometry, bb, 0);
-    let m = roi::crop_array(&mask.labels, lower, geometry.size);
     let shape = [geometry.size[2], geometry.size[1], geometry.size[0]];
-    let mask: Vec<bool> = m.iter().map(|&l| l == label).collect();
+    let mask = mask.labels.crop(lower, geometry.size).equals(label);
     let zeros = vec![0.0; mask.len()];
     let levels = vec![0u32; mask.len()];
     let view = RoiView {

@@ -306,10 +306,11 @@ fn run(command: Command) -> Result<()> {
                 source,
             })?;
             let g = &p.image.geometry;
-            let labels = p.mask.labels.mapv(f64::from);
-            image::write_nrrd(out.join("ct.nrrd"), &p.image.voxels, p.image.pixel_type, g)?;
+            let labels = p.mask.values().mapv(f64::from);
+            let ct = p.image.values();
+            image::write_nrrd(out.join("ct.nrrd"), &ct, p.image.pixel_type, g)?;
             image::write_nrrd(out.join("lesion_mask.nrrd"), &labels, radscore::PixelType::U8, g)?;
-            image::write_nifti(out.join("ct.nii.gz"), &p.image.voxels, p.image.pixel_type, g)?;
+            image::write_nifti(out.join("ct.nii.gz"), &ct, p.image.pixel_type, g)?;
             image::write_nifti(out.join("lesion_mask.nii.gz"), &labels, radscore::PixelType::U8, g)?;
             println!(
                 "wrote {0}/ct.nrrd, {0}/lesion_mask.nrrd (label 1: main lesion, 2: second lesion) and NIfTI copies",

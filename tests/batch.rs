@@ -25,10 +25,16 @@ fn cohort_rows_errors_and_resume() {
         })
         .unwrap();
         let g = &p.image.geometry;
-        write_nrrd(dir.join(format!("ct{i}.nrrd")), &p.image.voxels, p.image.pixel_type, g).unwrap();
+        write_nrrd(
+            dir.join(format!("ct{i}.nrrd")),
+            &p.image.values(),
+            p.image.pixel_type,
+            g,
+        )
+        .unwrap();
         write_nrrd(
             dir.join(format!("mask{i}.nrrd")),
-            &p.mask.labels.mapv(f64::from),
+            &p.mask.values().mapv(f64::from),
             PixelType::U8,
             g,
         )
@@ -97,14 +103,14 @@ fn write_phantom(
     let g = p.image.geometry.clone();
     write_nrrd(
         dir.join(format!("ct{name}.nrrd")),
-        &p.image.voxels,
+        &p.image.values(),
         p.image.pixel_type,
         &g,
     )
     .unwrap();
     write_nrrd(
         dir.join(format!("mask{name}.nrrd")),
-        &p.mask.labels.mapv(f64::from),
+        &p.mask.values().mapv(f64::from),
         PixelType::U8,
         &g,
     )
@@ -170,7 +176,7 @@ fn broken_cases_are_listed_and_every_good_case_is_written() {
     // A mask of another size.
     write_phantom(&dir, "small", 4, [48, 48, 12], spacing, 12.0);
     let mask1 = radscore::image::read_label_map(dir.join("mask1.nrrd"), None).unwrap().0;
-    let labels = mask1.labels.mapv(f64::from);
+    let labels = mask1.values().mapv(f64::from);
     // Empty mask: all zeros, same geometry.
     write_nrrd(dir.join("mask_empty.nrrd"), &labels.mapv(|_| 0.0), PixelType::U8, &g1).unwrap();
     // Same voxels, different spacing (0.8 → 0.9 mm in x) or origin (2 mm in y): far beyond tolerance.

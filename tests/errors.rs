@@ -26,7 +26,7 @@ fn defaults() -> radscore::ValidSettings {
 #[test]
 fn empty_mask_is_reported_as_empty() {
     let (img, mut mask) = image_and_mask();
-    mask.labels.fill(0);
+    mask.labels.make_u32().fill(0);
     let e = radscore::extract(&img, &mask, &defaults()).unwrap_err();
     assert!(matches!(e, Error::LabelAbsent { label: 1, .. }), "{e:?}");
     assert!(e.to_string().contains("empty"), "{e}");
@@ -55,8 +55,8 @@ fn geometry_mismatch_names_the_difference() {
 #[test]
 fn single_voxel_roi_is_too_small() {
     let (img, mut mask) = image_and_mask();
-    mask.labels.fill(0);
-    mask.labels[[3, 4, 5]] = 1;
+    mask.labels.make_u32().fill(0);
+    mask.labels.make_u32()[[3, 4, 5]] = 1;
     let e = radscore::extract(&img, &mask, &defaults()).unwrap_err();
     assert!(matches!(e, Error::RoiTooSmall { .. }), "{e:?}");
     assert!(e.to_string().contains("single voxel"), "{e}");
@@ -65,9 +65,9 @@ fn single_voxel_roi_is_too_small() {
 #[test]
 fn one_dimensional_roi_fails_minimum_dimensions() {
     let (img, mut mask) = image_and_mask();
-    mask.labels.fill(0);
+    mask.labels.make_u32().fill(0);
     for x in 2..8 {
-        mask.labels[[3, 4, x]] = 1;
+        mask.labels.make_u32()[[3, 4, x]] = 1;
     }
     let e = radscore::extract(&img, &mask, &defaults()).unwrap_err();
     assert!(e.to_string().contains("minimumROIDimensions"), "{e}");
@@ -85,8 +85,8 @@ fn minimum_roi_size_is_enforced_with_numbers() {
 #[test]
 fn nan_voxels_are_rejected() {
     let (mut img, mask) = image_and_mask();
-    img.voxels[[0, 0, 0]] = f64::NAN;
-    img.voxels[[1, 0, 0]] = f64::INFINITY;
+    img.voxels.make_f64()[[0, 0, 0]] = f64::NAN;
+    img.voxels.make_f64()[[1, 0, 0]] = f64::INFINITY;
     let e = radscore::extract(&img, &mask, &defaults()).unwrap_err();
     assert!(matches!(e, Error::NonFinite { count: 2, .. }), "{e:?}");
     assert!(e.to_string().contains("NaN"), "{e}");
@@ -116,7 +116,7 @@ fn corrupt_and_truncated_files_are_errors() {
     let dir = common::temp_dir("errors-corrupt");
     let (img, _) = image_and_mask();
     let good = dir.join("good.nrrd");
-    write_nrrd(&good, &img.voxels, img.pixel_type, &img.geometry).unwrap();
+    write_nrrd(&good, &img.values(), img.pixel_type, &img.geometry).unwrap();
     let bytes = std::fs::read(&good).unwrap();
     // Truncated: every prefix length in steps must fail cleanly.
     for cut in (0..bytes.len()).step_by(7) {

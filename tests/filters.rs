@@ -60,7 +60,7 @@ fn make_image(rng: &mut Rng, zyx: [usize; 3], spacing: [f64; 3], pixel_type: Pix
 }
 
 fn full_mask(image: &Image) -> LabelMap {
-    LabelMap::new(image.voxels.mapv(|_| 1u32), image.geometry.clone()).unwrap()
+    LabelMap::new(image.values().mapv(|_| 1u32), image.geometry.clone()).unwrap()
 }
 
 /// pyradiomics' outputs for every case: (name, voxels, SimpleITK pixel type).
@@ -97,14 +97,14 @@ fn compare(cases: &[Case], theirs: &[Vec<(String, Vec<f64>, String)>]) -> Stats 
         assert_eq!(our_names, their_names, "{}: names/order", c.label);
         let (lo, hi) = c
             .image
-            .voxels
+            .values()
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
         let scale = if hi > lo { hi - lo } else { hi.abs().max(1.0) };
         for (o, (name, tv, ttype)) in ours.iter().zip(th) {
             assert_eq!(sitk_type(o.image.pixel_type), ttype, "{}: {name} pixel type", c.label);
             assert_eq!(o.image.geometry, c.image.geometry, "{}: {name} geometry", c.label);
-            let ov: Vec<f64> = o.image.voxels.iter().copied().collect();
+            let ov: Vec<f64> = o.image.values().iter().copied().collect();
             assert_eq!(ov.len(), tv.len(), "{}: {name} voxel count", c.label);
             st.outputs += 1;
             for (&a, &b) in ov.iter().zip(tv) {
@@ -290,7 +290,7 @@ fn elementwise_match_pyradiomics() {
     // Small magnitudes (max|x| < 1: log(M) < 0) and an all-zero image (NaN / inf outputs).
     for &kind in &kinds {
         let mut image = make_image(&mut rng, [3, 4, 5], [1.0; 3], PixelType::F64, Fill::Random);
-        image.voxels.mapv_inplace(|v| v / 5000.0);
+        image.voxels.make_f64().mapv_inplace(|v| v / 5000.0);
         cases.push(Case {
             label: format!("{kind:?} small"),
             image,
@@ -299,7 +299,7 @@ fn elementwise_match_pyradiomics() {
             kwargs: json!({}),
         });
         let mut zero = make_image(&mut rng, [2, 3, 4], [1.0; 3], PixelType::I16, Fill::Random);
-        zero.voxels.fill(0.0);
+        zero.voxels.make_f64().fill(0.0);
         cases.push(Case {
             label: format!("{kind:?} zero"),
             image: zero,

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use common::{Rng, oracle_python, run_oracle, shared_dir, temp_dir, write_f64};
 use radscore::Error;
 use radscore::image::{
-    Geometry, Image, PixelType, SegmentSelector, read_image, read_label_map, read_segmentation_info, write_nifti,
-    write_nrrd,
+    Geometry, Image, Labels, PixelType, SegmentSelector, Voxels, read_image, read_label_map, read_segmentation_info,
+    write_nifti, write_nrrd,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -123,7 +123,8 @@ fn compare(path: &Path, ours: &Image, theirs: &Sitk) -> f64 {
         }
         _ => panic!("{name}: SimpleITK read a {n}-D image"),
     }
-    let ours_values = ours.voxels.as_slice().expect("standard layout");
+    let ours_values = ours.values();
+    let ours_values = ours_values.as_slice().expect("standard layout");
     assert_eq!(ours_values.len(), theirs.values.len(), "{name}: voxel count");
     for (i, (a, b)) in ours_values.iter().zip(&theirs.values).enumerate() {
         assert!(
@@ -1007,7 +1008,7 @@ fn nifti2_matches_its_nifti1_twin() {
         }
         let ours1 = read_image(one).unwrap();
         compare(one, &ours1, &t);
-        assert_eq!(ours.voxels, ours1.voxels);
+        assert_eq!(ours.values(), ours1.values());
         assert_eq!(ours.pixel_type, ours1.pixel_type);
         let g1 = &ours1.geometry;
         let g2 = &ours.geometry;
@@ -1056,7 +1057,7 @@ fn writers_round_trip_through_simpleitk() {
     let (mut worst_nrrd, mut worst_nifti): (f64, f64) = (0.0, 0.0);
     for (p, (voxels, pt, g, is_nrrd)) in files.iter().zip(&originals) {
         let back = read_image(p).unwrap();
-        assert_eq!(&back.voxels, voxels, "{}", p.display());
+        assert_eq!(&*back.values(), voxels, "{}", p.display());
         assert_eq!(back.pixel_type, *pt);
         assert_eq!(back.geometry.size, g.size);
         let mut d: f64 = 0.0;
@@ -1187,7 +1188,7 @@ fn slicer_segmentations() {
     assert_eq!(label, Some(2));
     let plain = read_image(&p3).unwrap();
     compare(&p3, &plain, t3);
-    assert!(map.labels.iter().zip(&t3.values).all(|(a, b)| *a as f64 == *b));
+    assert!(map.values().iter().zip(&t3.values).all(|(a, b)| *a as f64 == *b));
     assert_eq!(map.geometry, plain.geometry);
     let (_, label) = read_label_map(&p3, Some(&SegmentSelector::LabelValue(3))).unwrap();
     assert_eq!(label, Some(3));
@@ -1196,7 +1197,7 @@ fn slicer_segmentations() {
     let (map, label) = read_label_map(&p4, Some(&SegmentSelector::Name("vessel".into()))).unwrap();
     assert_eq!(label, Some(1));
     let second: Vec<f64> = t4.values.iter().skip(1).step_by(2).copied().collect();
-    assert!(map.labels.iter().zip(&second).all(|(a, b)| *a as f64 == *b));
+    assert!(map.values().iter().zip(&second).all(|(a, b)| *a as f64 == *b));
     for i in 0..3 {
         assert!((map.geometry.spacing[i] - t4.spacing[i]).abs() <= 1e-12);
         assert!((map.geometry.origin[i] - t4.origin[i]).abs() <= 1e-12);
@@ -1207,10 +1208,10 @@ fn slicer_segmentations() {
     let (map, label) = read_label_map(&p4, Some(&SegmentSelector::Name("Segment_2".into()))).unwrap();
     assert_eq!(label, Some(2));
     let first: Vec<f64> = t4.values.iter().step_by(2).copied().collect();
-    assert!(map.labels.iter().zip(&first).all(|(a, b)| *a as f64 == *b));
+    assert!(map.values().iter().zip(&first).all(|(a, b)| *a as f64 == *b));
     let (map, label) = read_label_map(&p_old, Some(&SegmentSelector::Name("second".into()))).unwrap();
     assert_eq!(label, Some(1));
-    assert!(map.labels.iter().zip(&second).all(|(a, b)| *a as f64 == *b));
+    assert!(map.values().iter().zip(&second).all(|(a, b)| *a as f64 == *b));
 
     // Absent or ambiguous selections list what is available.
     let err = read_label_map(&p4, Some(&SegmentSelector::Name("spleen".into())))
@@ -1471,8 +1472,34 @@ fn large_gzip_nrrd_round_trips() {
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let img = pool.install(|| read_image(&p)).unwrap();
-        assert_eq!(img.voxels, voxels, "{threads} thread(s)");
+        assert_eq!(*img.values(), voxels, "{threads} thread(s)");
+        // Held as int16, as stored (a quarter of the memory of float64).
+        assert!(matches!(img.voxels, Voxels::I16(_)), "{threads} thread(s)");
     }
+    // Big-endian int16 gzip data is swapped in place.
+    let be = dir.join("big_endian.nrrd");
+    let header = [
+        "NRRD0004",
+        "type: short",
+        "dimension: 3",
+        "sizes: 512 512 60",
+        "encoding: gzip",
+        "endian: big",
+    ];
+    let mut file = header.join("\n").into_bytes();
+    file.extend_from_slice(b"\n\n");
+    file.extend(gzip(&le_bytes(voxels.as_slice().unwrap(), PixelType::I16, true)));
+    std::fs::write(&be, file).unwrap();
+    let img = read_image(&be).unwrap();
+    assert!(matches!(img.voxels, Voxels::I16(_)));
+    assert_eq!(*img.values(), voxels);
+    // A uint8 mask keeps its type.
+    let labels = voxels.mapv(|v| f64::from(v > 0.0));
+    let m = dir.join("mask.nii.gz");
+    write_nifti(&m, &labels, PixelType::U8, &g).unwrap();
+    let (mask, _) = read_label_map(&m, None).unwrap();
+    assert!(matches!(mask.labels, Labels::U8(_)));
+    assert_eq!(mask.values().mapv(f64::from), labels);
 }
 
 /// Gzip data in several members, with bytes after the data, or with a damaged trailer: the
@@ -1517,7 +1544,7 @@ fn gzip_members_trailing_bytes_and_damaged_trailers() {
         let p = dir.join("members.nrrd");
         std::fs::write(&p, nrrd_file(&lines, &gz)).unwrap();
         let img = read_image(&p).unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert_eq!(img.voxels.iter().copied().collect::<Vec<_>>(), expect, "{what}");
+        assert_eq!(img.values().iter().copied().collect::<Vec<_>>(), expect, "{what}");
     }
     // A damaged CRC or length in the trailer is an error naming gzip.
     for at in [8, 3] {
@@ -1542,5 +1569,8 @@ fn gzip_members_trailing_bytes_and_damaged_trailers() {
     gz.extend(gzip(&bytes[500..]));
     let packed = dir.join("twin.nii.gz");
     std::fs::write(&packed, gz).unwrap();
-    assert_eq!(read_image(&packed).unwrap().voxels, read_image(&plain).unwrap().voxels);
+    assert_eq!(
+        read_image(&packed).unwrap().values(),
+        read_image(&plain).unwrap().values()
+    );
 }

@@ -60,7 +60,7 @@ fn make_image(rng: &mut Rng, zyx: [usize; 3], pixel_type: PixelType, flat: bool)
 }
 
 fn full_mask(image: &Image) -> LabelMap {
-    LabelMap::new(image.voxels.mapv(|_| 1u32), image.geometry.clone()).unwrap()
+    LabelMap::new(image.values().mapv(|_| 1u32), image.geometry.clone()).unwrap()
 }
 
 fn lbp_case(
@@ -130,7 +130,7 @@ fn compare(cases: &[Case], theirs: &[Vec<(String, Vec<f64>, String)>]) -> Stats 
         for (o, (name, tv, ttype)) in ours.iter().zip(th) {
             assert_eq!(sitk_type(o.image.pixel_type), ttype, "{}: {name} pixel type", c.label);
             assert_eq!(o.image.geometry, c.image.geometry, "{}: {name} geometry", c.label);
-            let ov: Vec<f64> = o.image.voxels.iter().copied().collect();
+            let ov: Vec<f64> = o.image.values().iter().copied().collect();
             assert_eq!(ov.len(), tv.len(), "{}: {name} voxel count", c.label);
             st.outputs += 1;
             let mut first_bad = None;

@@ -207,7 +207,7 @@ fn scaled_rel(ours: f64, theirs: f64, scale: f64) -> f64 {
 }
 
 fn max_abs(image: &Image) -> f64 {
-    image.voxels.iter().fold(0.0f64, |m, v| m.max(v.abs()))
+    image.values().iter().fold(0.0f64, |m, v| m.max(v.abs()))
 }
 
 /// Diagonal directions (identity or flips): ITK's SVD-based inverse of direction·spacing is
@@ -242,7 +242,7 @@ fn resample_image_matches_simpleitk() {
         let (pt, dtype) = pixel_types[(case % 3) as usize];
         let image = random_image(&mut rng, &g, pt);
         let file = format!("img{case}.f64");
-        let vol = write_volume(&dir, &file, image.voxels.as_slice().unwrap(), &g, dtype);
+        let vol = write_volume(&dir, &file, image.values().as_slice().unwrap(), &g, dtype);
         let mut ops = Vec::new();
         let mut targets = Vec::new();
         for t in 0..6u64 {
@@ -286,7 +286,7 @@ fn resample_image_matches_simpleitk() {
                 }
                 s.max_rel = s.max_rel.max(r);
                 assert!(r < 1e-12, "{out}: voxel {i}: ours {o:e} vs SimpleITK {t:e}");
-                let (on, tn) = (ours_native.voxels.as_slice().unwrap()[i], theirs_native[i]);
+                let (on, tn) = (ours_native.values().as_slice().unwrap()[i], theirs_native[i]);
                 if !image.pixel_type.is_integer() {
                     let r = scaled_rel(on, tn, scale);
                     assert!(r < 1e-12, "{out}: voxel {i}: cast ours {on:e} vs SimpleITK {tn:e}");
@@ -376,11 +376,11 @@ fn resample_label_map_matches_simpleitk() {
         let g = random_geometry(&mut rng, case);
         let image = random_image(&mut rng, &g, PixelType::I16);
         let mask = random_mask(&mut rng, &g, &[1, 2, 7], case);
-        let labels_f64: Vec<f64> = mask.labels.iter().map(|&l| l as f64).collect();
+        let labels_f64: Vec<f64> = mask.values().iter().map(|&l| l as f64).collect();
         let img_vol = write_volume(
             &dir,
             &format!("img{case}.f64"),
-            image.voxels.as_slice().unwrap(),
+            image.values().as_slice().unwrap(),
             &g,
             "int16",
         );
@@ -404,7 +404,7 @@ fn resample_label_map_matches_simpleitk() {
         for (target, out) in targets {
             let theirs = read_f64(&dir.join(format!("{out}.native.f64")));
             let ours = resample_label_map(mask, target).unwrap();
-            for (&o, &t) in ours.labels.iter().zip(&theirs) {
+            for (&o, &t) in ours.values().iter().zip(&theirs) {
                 assert_eq!(o as f64, t, "{out}");
                 compared += 1;
             }
@@ -467,11 +467,11 @@ fn resample_to_spacing_matches_pyradiomics() {
             g.clone()
         };
         let mask = random_mask(&mut rng, &mask_geometry, &[1, 2], case);
-        let labels_f64: Vec<f64> = mask.labels.iter().map(|&l| l as f64).collect();
+        let labels_f64: Vec<f64> = mask.values().iter().map(|&l| l as f64).collect();
         let img_vol = write_volume(
             &dir,
             &format!("img{case}.f64"),
-            image.voxels.as_slice().unwrap(),
+            image.values().as_slice().unwrap(),
             &g,
             dtype,
         );
@@ -577,8 +577,8 @@ fn resample_to_spacing_matches_pyradiomics() {
         );
         let ti = read_f64(&dir.join(format!("{}.image.f64", c.out)));
         let tm = read_f64(&dir.join(format!("{}.mask.f64", c.out)));
-        assert_eq!(ti.len(), img.voxels.len());
-        let mask_mismatch = msk.labels.iter().zip(&tm).filter(|&(&o, &t)| o as f64 != t).count();
+        assert_eq!(ti.len(), img.values().len());
+        let mask_mismatch = msk.values().iter().zip(&tm).filter(|&(&o, &t)| o as f64 != t).count();
         let exact = axis_aligned(&c.image.geometry) && axis_aligned(&c.mask.geometry);
         if exact {
             assert_eq!(
@@ -594,7 +594,7 @@ fn resample_to_spacing_matches_pyradiomics() {
             mask_voxels_rotated += tm.len();
         }
         let scale = max_abs(&c.image);
-        for (&o, &t) in img.voxels.iter().zip(&ti) {
+        for (&o, &t) in img.values().iter().zip(&ti) {
             voxels += 1;
             if img.pixel_type == PixelType::I16 {
                 if o != t {
@@ -658,7 +658,7 @@ fn errors_name_their_cause() {
     assert_eq!(
         resample_image(&image, &empty, Interpolator::BSpline)
             .unwrap()
-            .voxels
+            .values()
             .len(),
         0
     );

@@ -2,11 +2,11 @@
 
 use std::ffi::c_char;
 
-use ndarray::Array3;
+use crate::image::decode_to_voxels;
 
 use super::error::{Failure, boundary, fail, radscore_status};
 use super::handle::{self, Object, get, require_out, str_arg, write_out};
-use crate::image::{Geometry, Image, PixelType, Sample};
+use crate::image::{Geometry, Image, PixelType};
 
 /// Pixel types of caller buffers (native byte order). Values are stable.
 #[repr(i32)]
@@ -65,21 +65,14 @@ fn bytes_per_voxel(t: PixelType) -> usize {
     }
 }
 
-/// Decode a native-endian buffer (any alignment) into f64 image values or u32 labels.
-pub(crate) fn decode<T: Sample>(bytes: &[u8], t: PixelType) -> Vec<T> {
-    let mut out = Vec::with_capacity(bytes.len() / bytes_per_voxel(t));
-    crate::image::decode_voxels_parallel(bytes, t, cfg!(target_endian = "big"), &mut out);
-    out
-}
-
-/// Validate buffer arguments and build the geometry and the voxel values.
+/// Validate buffer arguments; the geometry and the voxel bytes (decoded by the caller).
 ///
 /// # Safety
 /// Pointers as documented on `radscore_image_from_buffer`.
 ///
 /// `accept` vets the pixel type once every argument is valid and before any voxel is read.
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn buffer_arguments<T: Sample>(
+pub(crate) unsafe fn buffer_arguments<'a>(
     data: *const std::ffi::c_void,
     data_len: usize,
     pixel: i32,
@@ -88,7 +81,7 @@ pub(crate) unsafe fn buffer_arguments<T: Sample>(
     origin: *const f64,
     direction: *const f64,
     accept: impl Fn(PixelType) -> Result<(), Failure>,
-) -> Result<(Vec<T>, PixelType, Geometry), Failure> {
+) -> Result<(&'a [u8], PixelType, Geometry), Failure> {
     let t = pixel_type(pixel)?;
     if dims.is_null() {
         return Err(fail(radscore_status::NullArgument, "dims is NULL"));
@@ -158,7 +151,7 @@ pub(crate) unsafe fn buffer_arguments<T: Sample>(
     accept(t)?;
     // SAFETY: `data` holds `data_len` readable bytes per the contract.
     let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), data_len) };
-    Ok((decode(bytes, t), t, g))
+    Ok((bytes, t, g))
 }
 
 /// Create an image by copying a caller's voxel buffer.
@@ -188,10 +181,10 @@ pub unsafe extern "C" fn radscore_image_from_buffer(
     boundary(|| {
         require_out(out, "out")?;
         // SAFETY: forwarded contract.
-        let (values, t, g) =
+        let (bytes, t, g) =
             unsafe { buffer_arguments(data, data_len, pixel_type, dims, spacing, origin, direction, |_| Ok(())) }?;
-        let voxels = Array3::from_shape_vec(g.shape_zyx(), values)
-            .map_err(|e| fail(radscore_status::InvalidArgument, e.to_string()))?;
+        // Kept in its own type (an int16 CT is not widened to float64).
+        let voxels = decode_to_voxels(bytes, t, cfg!(target_endian = "big"), g.shape_zyx())?;
         let image = Image::new(voxels, t, g)?;
         // SAFETY: checked non-null.
         unsafe { write_out(out, handle::into_raw::<radscore_image>(image)) };

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use ndarray::Array3;
+use crate::image::decode_to_labels;
 
 use super::error::{Failure, boundary, fail, radscore_status};
 use super::handle::{self, Object, get, opt_str_arg, require_out, str_arg, write_out};
@@ -55,10 +55,9 @@ pub unsafe extern "C" fn radscore_mask_from_buffer(
                 ))
             }
         };
-        let (labels, _, g) =
-            unsafe { buffer_arguments::<u32>(data, data_len, pixel_type, dims, spacing, origin, direction, integer) }?;
-        let labels = Array3::from_shape_vec(g.shape_zyx(), labels)
-            .map_err(|e| fail(radscore_status::InvalidArgument, e.to_string()))?;
+        let (bytes, t, g) =
+            unsafe { buffer_arguments(data, data_len, pixel_type, dims, spacing, origin, direction, integer) }?;
+        let labels = decode_to_labels(bytes, t, cfg!(target_endian = "big"), g.shape_zyx())?;
         let mask = LabelMap::new(labels, g)?;
         // SAFETY: checked non-null.
         unsafe { write_out(out, new_handle(mask, None)) };

@@ -7,13 +7,17 @@
 mod nifti;
 mod nrrd;
 mod segmentation;
+mod voxels;
 
 use ndarray::Array3;
+use std::borrow::Cow;
 use std::path::Path;
 
 use crate::error::{Error, Result};
 
 pub use segmentation::{SegmentInfo, SegmentSelector, read_segmentation_info};
+pub use voxels::{Label, Labels, Scalar, Voxels};
+pub(crate) use voxels::{label, with_labels, with_voxels};
 
 /// Physical layout of a volume: ITK's `size`, `spacing`, `origin` and `direction`.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,19 +208,21 @@ impl PixelType {
     }
 }
 
-/// A scalar image. Values are held as `f64` (exact for every supported type);
-/// `pixel_type` remembers the stored type, which pyradiomics' arithmetic depends on.
+/// A scalar image. Values are stored in their own type ([`Voxels`], exact for every supported
+/// type) and computed with as `f64`; `pixel_type` remembers the type the image was stored with,
+/// which pyradiomics' arithmetic depends on.
 #[derive(Debug, Clone)]
 pub struct Image {
     /// Voxel values indexed `[z, y, x]`.
-    pub voxels: Array3<f64>,
+    pub voxels: Voxels,
     pub pixel_type: PixelType,
     pub geometry: Geometry,
 }
 
 impl Image {
     /// Build an image, checking that the array shape matches the geometry.
-    pub fn new(voxels: Array3<f64>, pixel_type: PixelType, geometry: Geometry) -> Result<Self> {
+    pub fn new(voxels: impl Into<Voxels>, pixel_type: PixelType, geometry: Geometry) -> Result<Self> {
+        let voxels = voxels.into();
         let shape = voxels.shape();
         if shape != geometry.shape_zyx() {
             return Err(Error::InvalidArgument(format!(
@@ -230,19 +236,25 @@ impl Image {
             geometry,
         })
     }
+
+    /// The voxel values as float64, `[z, y, x]`.
+    pub fn values(&self) -> Cow<'_, Array3<f64>> {
+        self.voxels.to_f64()
+    }
 }
 
 /// An integer label map (pyradiomics reads every mask as UInt32).
 #[derive(Debug, Clone)]
 pub struct LabelMap {
     /// Labels indexed `[z, y, x]`.
-    pub labels: Array3<u32>,
+    pub labels: Labels,
     pub geometry: Geometry,
 }
 
 impl LabelMap {
     /// Build a label map, checking that the array shape matches the geometry.
-    pub fn new(labels: Array3<u32>, geometry: Geometry) -> Result<Self> {
+    pub fn new(labels: impl Into<Labels>, geometry: Geometry) -> Result<Self> {
+        let labels = labels.into();
         if labels.shape() != geometry.shape_zyx() {
             return Err(Error::InvalidArgument(format!(
                 "label array shape (z,y,x) {:?} does not match geometry size (x,y,z) {:?}",
@@ -253,33 +265,44 @@ impl LabelMap {
         Ok(LabelMap { labels, geometry })
     }
 
+    /// The labels as uint32, `[z, y, x]`.
+    pub fn values(&self) -> Cow<'_, Array3<u32>> {
+        self.labels.to_u32()
+    }
+
     /// Whether any voxel holds `label`.
     pub fn contains(&self, label: u32) -> bool {
-        match self.labels.as_slice() {
-            Some(flat) => {
-                use rayon::prelude::*;
-                flat.par_chunks(1 << 16).any(|c| holds(c, label))
+        fn scan<L: Label>(a: &Array3<L>, label: u32) -> bool {
+            use rayon::prelude::*;
+            match a.as_slice() {
+                Some(flat) => flat.par_chunks(1 << 16).any(|c| holds(c, label)),
+                None => a.iter().any(|&l| Into::<u32>::into(l) == label),
             }
-            None => self.labels.iter().any(|&l| l == label),
         }
+        with_labels!(&self.labels, a => scan(a, label))
     }
 
     /// Sorted distinct non-zero labels present.
     pub fn labels_present(&self) -> Vec<u32> {
         let mut seen = std::collections::BTreeSet::new();
-        for &l in self.labels.iter() {
-            if l != 0 {
-                seen.insert(l);
+        with_labels!(&self.labels, a => {
+            for &l in a.iter() {
+                let l = voxels::label(l);
+                if l != 0 {
+                    seen.insert(l);
+                }
             }
-        }
+        });
         seen.into_iter().collect()
     }
 }
 
 /// Whether `labels` holds `label`: a branch-free scan the compiler vectorizes (a mask of a
 /// whole CT is scanned more than once before cropping).
-pub(crate) fn holds(labels: &[u32], label: u32) -> bool {
-    labels.iter().fold(false, |found, &l| found | (l == label))
+pub(crate) fn holds<L: Label>(labels: &[L], label: u32) -> bool {
+    labels
+        .iter()
+        .fold(false, |found, &l| found | (Into::<u32>::into(l) == label))
 }
 
 /// Read a scalar image from `.nrrd`, `.nhdr`, `.nii` or `.nii.gz` (chosen by extension).
@@ -306,24 +329,34 @@ pub fn read_label_map(path: impl AsRef<Path>, segment: Option<&SegmentSelector>)
 }
 
 /// Cast an image to a UInt32 label map, as `sitk.Cast(mask, sitkUInt32)` does
-/// (negative integers wrap, floats truncate).
+/// (negative integers wrap, floats truncate). uint8 and uint16 labels keep their storage.
 pub fn to_label_map(image: Image) -> LabelMap {
+    let labels = match image.voxels {
+        Voxels::U8(a) => Labels::U8(a),
+        Voxels::U16(a) => Labels::U16(a),
+        other => Labels::U32(with_voxels!(other, a => a.mapv(|v| u32::from_f64(voxels::value(v))))),
+    };
     LabelMap {
-        labels: image.voxels.mapv(u32::from_f64),
+        labels,
         geometry: image.geometry,
     }
 }
 
-/// A voxel type the readers decode into: `f64` for images, `u32` for label maps (decoding a
-/// mask straight to labels never holds it as float64, eight bytes a voxel).
-pub(crate) trait Sample: Copy + Send + Sync + 'static {
-    /// `v` in this type; for labels the rule of `sitk.Cast(..., sitkUInt32)`.
+/// A voxel type the readers decode into: the storage types of [`Voxels`] and [`Labels`]
+/// (decoding a CT to int16 or a mask to uint8 never holds it as float64, eight bytes a voxel),
+/// plus `f64` and `u32` for the stored types without an exact compact form.
+pub(crate) trait Sample: bytemuck::Pod + Send + Sync + 'static {
+    /// `v` in this type; for `u32` labels the rule of `sitk.Cast(..., sitkUInt32)`. The compact
+    /// types only ever receive values of their own type.
     fn from_f64(v: f64) -> Self;
     /// `v` in this type, equal to `from_f64(v as f64)` (a cheaper path for integer voxels).
     fn from_i32(v: i32) -> Self;
+    /// The stored type whose bytes are exactly this type's.
+    const STORES: Option<PixelType>;
 }
 
 impl Sample for f64 {
+    const STORES: Option<PixelType> = Some(PixelType::F64);
     fn from_f64(v: f64) -> Self {
         v
     }
@@ -333,6 +366,7 @@ impl Sample for f64 {
 }
 
 impl Sample for u32 {
+    const STORES: Option<PixelType> = Some(PixelType::U32);
     fn from_f64(v: f64) -> Self {
         if v >= 0.0 {
             v.min(u32::MAX as f64) as u32
@@ -344,6 +378,59 @@ impl Sample for u32 {
         // Negative values wrap, as through i64 above.
         v as u32
     }
+}
+
+macro_rules! compact_sample {
+    ($($t:ty => $pt:ident),*) => {$(
+        impl Sample for $t {
+            const STORES: Option<PixelType> = Some(PixelType::$pt);
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+            fn from_i32(v: i32) -> Self {
+                v as $t
+            }
+        }
+    )*};
+}
+compact_sample!(u8 => U8, i8 => I8, u16 => U16, i16 => I16, i32 => I32, f32 => F32);
+
+/// Decode packed values of `pt` into image storage of `shape` (z, y, x); `bytes` must hold
+/// exactly the shape's values. Float NaN and infinities are kept.
+pub(crate) fn decode_to_voxels(bytes: &[u8], pt: PixelType, big_endian: bool, shape: [usize; 3]) -> Result<Voxels> {
+    fn typed<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: bool, shape: [usize; 3]) -> Result<Array3<T>> {
+        let mut values = Vec::with_capacity(shape.iter().product());
+        decode_voxels_parallel(bytes, pt, big_endian, &mut values);
+        Array3::from_shape_vec(shape, values)
+            .map_err(|e| Error::InvalidArgument(format!("voxel array of shape (z,y,x) {shape:?}: {e}")))
+    }
+    Ok(match pt {
+        PixelType::U8 => Voxels::U8(typed(bytes, pt, big_endian, shape)?),
+        PixelType::I8 => Voxels::I8(typed(bytes, pt, big_endian, shape)?),
+        PixelType::U16 => Voxels::U16(typed(bytes, pt, big_endian, shape)?),
+        PixelType::I16 => Voxels::I16(typed(bytes, pt, big_endian, shape)?),
+        PixelType::I32 => Voxels::I32(typed(bytes, pt, big_endian, shape)?),
+        PixelType::F32 => Voxels::F32(typed(bytes, pt, big_endian, shape)?),
+        PixelType::U32 | PixelType::U64 | PixelType::I64 | PixelType::F64 => {
+            Voxels::F64(typed(bytes, pt, big_endian, shape)?)
+        }
+    })
+}
+
+/// Decode packed labels of `pt` into label storage of `shape` (z, y, x), cast to uint32 as
+/// `sitk.Cast(mask, sitkUInt32)` unless they are uint8 or uint16.
+pub(crate) fn decode_to_labels(bytes: &[u8], pt: PixelType, big_endian: bool, shape: [usize; 3]) -> Result<Labels> {
+    fn typed<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: bool, shape: [usize; 3]) -> Result<Array3<T>> {
+        let mut values = Vec::with_capacity(shape.iter().product());
+        decode_voxels_parallel(bytes, pt, big_endian, &mut values);
+        Array3::from_shape_vec(shape, values)
+            .map_err(|e| Error::InvalidArgument(format!("label array of shape (z,y,x) {shape:?}: {e}")))
+    }
+    Ok(match pt {
+        PixelType::U8 => Labels::U8(typed(bytes, pt, big_endian, shape)?),
+        PixelType::U16 => Labels::U16(typed(bytes, pt, big_endian, shape)?),
+        _ => Labels::U32(typed(bytes, pt, big_endian, shape)?),
+    })
 }
 
 /// Write an image as gzip-compressed NRRD (LPS), readable by Slicer, ITK and pyradiomics.
@@ -400,30 +487,70 @@ pub(crate) fn decode_stream<T: Sample>(
 /// inflated in memory (the bytes a header asks for): a longer stream takes the streaming path,
 /// which keeps only what is needed and checks the rest on the fly.
 pub(crate) fn gunzip_whole(compressed: &[u8], max: usize) -> Option<Vec<u8>> {
+    let size = gzip_size(compressed)?;
+    if size > max {
+        return None;
+    }
+    let mut out = vec![0u8; size];
+    gunzip_exact(compressed, &mut out).then_some(out)
+}
+
+/// The inflated size a gzip stream's trailer gives, if the stream can be one member of it.
+fn gzip_size(compressed: &[u8]) -> Option<usize> {
     let n = compressed.len();
     if n < 18 {
         return None;
     }
-    let le = |at: usize| {
-        u32::from_le_bytes([
-            compressed[at],
-            compressed[at + 1],
-            compressed[at + 2],
-            compressed[at + 3],
-        ])
-    };
-    let (crc, size) = (le(n - 8), le(n - 4) as usize);
+    let size = u32::from_le_bytes(compressed[n - 4..].try_into().ok()?) as usize;
     // Deflate expands at most ~1032:1; anything larger is a wrapped or forged size.
-    if size > max || size > n.saturating_mul(1032) {
-        return None;
+    (size <= n.saturating_mul(1032)).then_some(size)
+}
+
+/// Inflate a single-member gzip stream of exactly `out.len()` bytes into `out` with libdeflate;
+/// false (callers then take the streaming path) unless it is one intact member of that size.
+fn gunzip_exact(compressed: &[u8], out: &mut [u8]) -> bool {
+    let n = compressed.len();
+    if gzip_size(compressed) != Some(out.len()) {
+        return false;
     }
-    let mut out = vec![0u8; size];
-    let inflated = libdeflater::Decompressor::new()
-        .gzip_decompress(compressed, &mut out)
-        .ok()?;
+    let crc = u32::from_le_bytes([
+        compressed[n - 8],
+        compressed[n - 7],
+        compressed[n - 6],
+        compressed[n - 5],
+    ]);
     // libdeflate stops after the first member: the last member's trailer (size and CRC) must
     // describe what it inflated, or there was more than one member.
-    (inflated == size && libdeflater::crc32(&out) == crc).then_some(out)
+    let inflated = libdeflater::Decompressor::new().gzip_decompress(compressed, out);
+    inflated == Ok(out.len()) && libdeflater::crc32(out) == crc
+}
+
+/// Inflate a whole gzip member holding exactly `count` values of `pt` straight into `out`
+/// (empty), when `T` stores `pt` as is: no intermediate byte buffer for a CT. False when the
+/// stream or the types do not allow it (callers then decode as usual).
+pub(crate) fn gunzip_values<T: Sample>(
+    compressed: &[u8],
+    count: usize,
+    pt: PixelType,
+    big_endian: bool,
+    out: &mut Vec<T>,
+) -> bool {
+    if T::STORES != Some(pt) || !out.is_empty() {
+        return false;
+    }
+    // Zeroed pages from the allocator cost nothing until written.
+    let mut values: Vec<T> = bytemuck::zeroed_vec(count);
+    let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut values);
+    if !gunzip_exact(compressed, bytes) {
+        return false;
+    }
+    if big_endian != cfg!(target_endian = "big") {
+        for v in bytes.chunks_exact_mut(std::mem::size_of::<T>()) {
+            v.reverse();
+        }
+    }
+    *out = values;
+    true
 }
 
 /// Read until `buf` is full or the stream ends; the number of bytes read.

@@ -27,7 +27,7 @@ use ndarray::Array3;
 
 use super::nrrd::{check_geometry, push_le, type_size};
 use crate::error::{Error, Result};
-use crate::image::{Geometry, Image, PixelType};
+use crate::image::{Geometry, Image, PixelType, Voxels};
 
 const NIFTI1_HEADER: usize = 348;
 const NIFTI2_HEADER: usize = 540;
@@ -568,6 +568,24 @@ pub(super) fn read(path: &Path) -> Result<Image> {
             format!("truncated data: the header needs {nbytes} bytes, found {}", data.len()),
         )
     })?;
+    // Rescale as ITK does; integer types are promoted to float32.
+    let mut slope = h.scl_slope;
+    if slope.abs() < f64::EPSILON {
+        slope = 1.0;
+    }
+    let inter = h.scl_inter;
+    let must_rescale = slope.abs() > f64::EPSILON && ((slope - 1.0).abs() > f64::EPSILON || inter.abs() > f64::EPSILON);
+    if !must_rescale {
+        // Decode straight into the stored type (see `Voxels`); niftilib reads non-finite
+        // float voxels as 0.
+        let mut voxels = super::decode_to_voxels(data, pixel_type, h.big_endian, geometry.shape_zyx())?;
+        match &mut voxels {
+            Voxels::F32(a) => a.mapv_inplace(|v| if v.is_finite() { v } else { 0.0 }),
+            Voxels::F64(a) => a.mapv_inplace(|v| if v.is_finite() { v } else { 0.0 }),
+            _ => {}
+        }
+        return Image::new(voxels, pixel_type, geometry);
+    }
     let mut values: Vec<f64> = Vec::with_capacity(count);
     super::decode_voxels_parallel(data, pixel_type, h.big_endian, &mut values);
     if !pixel_type.is_integer() {
@@ -577,15 +595,7 @@ pub(super) fn read(path: &Path) -> Result<Image> {
             }
         }
     }
-
-    // Rescale as ITK does; integer types are promoted to float32.
-    let mut slope = h.scl_slope;
-    if slope.abs() < f64::EPSILON {
-        slope = 1.0;
-    }
-    let inter = h.scl_inter;
-    let must_rescale = slope.abs() > f64::EPSILON && ((slope - 1.0).abs() > f64::EPSILON || inter.abs() > f64::EPSILON);
-    let pixel_type = if must_rescale {
+    let pixel_type = {
         let out_type = if pixel_type == PixelType::F64 {
             PixelType::F64
         } else {
@@ -603,8 +613,6 @@ pub(super) fn read(path: &Path) -> Result<Image> {
             }
         }
         out_type
-    } else {
-        pixel_type
     };
     let voxels = Array3::from_shape_vec(geometry.shape_zyx(), values)
         .map_err(|e| Error::format(path, format!("array shape: {e}")))?;

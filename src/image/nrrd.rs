@@ -22,7 +22,7 @@ use flate2::write::GzEncoder;
 use ndarray::Array3;
 
 use crate::error::{Error, Result};
-use crate::image::{Geometry, Image, LabelMap, PixelType, Sample};
+use crate::image::{Geometry, Image, LabelMap, Labels, PixelType, Sample, Voxels};
 
 /// How the data bytes are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,14 +179,34 @@ impl<T: Sample> Volume<T> {
 
 /// Read a scalar NRRD image as SimpleITK does.
 pub(super) fn read(path: &Path) -> Result<Image> {
-    let (voxels, volume) = read_scalar::<f64>(path)?;
-    Image::new(voxels, volume.header.pixel_type, volume.geometry)
+    // Decode straight into the stored type (see `Voxels`).
+    fn typed<T: Sample>(path: &Path, wrap: fn(Array3<T>) -> Voxels) -> Result<Image> {
+        let (voxels, volume) = read_scalar::<T>(path)?;
+        Image::new(wrap(voxels), volume.header.pixel_type, volume.geometry)
+    }
+    match read_header(path)?.pixel_type {
+        PixelType::U8 => typed(path, Voxels::U8),
+        PixelType::I8 => typed(path, Voxels::I8),
+        PixelType::U16 => typed(path, Voxels::U16),
+        PixelType::I16 => typed(path, Voxels::I16),
+        PixelType::I32 => typed(path, Voxels::I32),
+        PixelType::F32 => typed(path, Voxels::F32),
+        PixelType::U32 | PixelType::U64 | PixelType::I64 | PixelType::F64 => typed(path, Voxels::F64),
+    }
 }
 
 /// Read a scalar NRRD mask straight into a UInt32 label map (as `sitk.Cast(..., sitkUInt32)`).
 pub(super) fn read_labels(path: &Path) -> Result<LabelMap> {
-    let (labels, volume) = read_scalar::<u32>(path)?;
-    LabelMap::new(labels, volume.geometry)
+    fn typed<T: Sample>(path: &Path, wrap: fn(Array3<T>) -> Labels) -> Result<LabelMap> {
+        let (labels, volume) = read_scalar::<T>(path)?;
+        LabelMap::new(wrap(labels), volume.geometry)
+    }
+    // uint8 and uint16 masks keep their type; every other type is cast to uint32.
+    match read_header(path)?.pixel_type {
+        PixelType::U8 => typed(path, Labels::U8),
+        PixelType::U16 => typed(path, Labels::U16),
+        _ => typed(path, Labels::U32),
+    }
 }
 
 /// The `[z, y, x]` array of a single-component NRRD, and what is left of its volume.
@@ -1016,6 +1036,9 @@ fn read_piece<T: Sample>(
         Encoding::Gzip => {
             let mut compressed = Vec::new();
             reader.read_to_end(&mut compressed).map_err(|e| io_error(source, e))?;
+            if h.byte_skip == 0 && super::gunzip_values(&compressed, need_values, h.pixel_type, big_endian, values) {
+                return Ok(());
+            }
             if h.byte_skip >= 0 {
                 let skip = h.byte_skip as usize;
                 if let Some(data) = super::gunzip_whole(&compressed, skip.saturating_add(need))

@@ -6,11 +6,12 @@ use crate::image::{Image, PixelType};
 /// `(x − mean) / sd` over the whole image (sd with N − 1, as ITK's StatisticsImageFilter),
 /// clipped to ±`remove_outliers`, then multiplied by `scale`. The result is float64.
 pub fn normalize(image: &Image, scale: f64, remove_outliers: Option<f64>) -> Image {
-    let n = image.voxels.len() as f64;
+    let values = image.values();
+    let n = values.len() as f64;
     // ITK accumulates sum and sum of squares with compensated (Kahan) summation.
     let (mut sum, mut c1) = (0.0f64, 0.0f64);
     let (mut sq, mut c2) = (0.0f64, 0.0f64);
-    for &v in image.voxels.iter() {
+    for &v in values.iter() {
         kahan(&mut sum, &mut c1, v);
         kahan(&mut sq, &mut c2, v * v);
     }
@@ -19,7 +20,7 @@ pub fn normalize(image: &Image, scale: f64, remove_outliers: Option<f64>) -> Ima
     let sigma = variance.sqrt();
     // ShiftScaleImageFilter: (x + shift) · scale with shift = −mean, scale = 1/σ.
     let inv = 1.0 / sigma;
-    let voxels = image.voxels.mapv(|v| {
+    let voxels = values.mapv(|v| {
         let mut x = (v + -mean) * inv;
         if let Some(o) = remove_outliers {
             if x > o {
@@ -32,7 +33,7 @@ pub fn normalize(image: &Image, scale: f64, remove_outliers: Option<f64>) -> Ima
         x * scale
     });
     Image {
-        voxels,
+        voxels: voxels.into(),
         pixel_type: PixelType::F64,
         geometry: image.geometry.clone(),
     }

@@ -12,7 +12,7 @@ use ndarray::Array3;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::image::{Geometry, Image, LabelMap, PixelType};
+use crate::image::{Geometry, Image, Label, LabelMap, PixelType, Scalar, with_labels, with_voxels};
 use crate::settings::Interpolator;
 
 /// Resample `image` onto `target` (identity transform, default value 0), casting the result
@@ -31,23 +31,33 @@ pub fn resample_image(image: &Image, target: &Geometry, interpolator: Interpolat
 pub fn resample_values(image: &Image, target: &Geometry, interpolator: Interpolator) -> Result<Array3<f64>> {
     let input = ItkGeometry::new(&image.geometry)?;
     let output = ItkGeometry::new(target)?;
-    let voxels = image.voxels.as_standard_layout();
-    let data = voxels
-        .as_slice()
-        .ok_or_else(|| Error::InvalidArgument("image voxel array is not contiguous".into()))?;
+    fn contiguous<'a, T: Clone>(a: &'a ndarray::CowArray<'_, T, ndarray::Ix3>) -> Result<&'a [T]> {
+        a.as_slice()
+            .ok_or_else(|| Error::InvalidArgument("image voxel array is not contiguous".into()))
+    }
     let size = image.geometry.size;
     let mut out = vec![0.0; target.len()];
     match interpolator {
-        Interpolator::NearestNeighbor => {
-            run_scanlines(&input, &output, &mut out, |c| data[nearest_offset(c, size)]);
+        Interpolator::NearestNeighbor | Interpolator::Linear => {
+            let values = image.values();
+            let voxels = values.as_standard_layout();
+            let data = contiguous(&voxels)?;
+            if interpolator == Interpolator::Linear {
+                run_scanlines(&input, &output, &mut out, |c| linear(data, size, c));
+            } else {
+                run_scanlines(&input, &output, &mut out, |c| data[nearest_offset(c, size)]);
+            }
         }
-        Interpolator::Linear => run_scanlines(&input, &output, &mut out, |c| linear(data, size, c)),
         Interpolator::BSpline => {
             let Some(bbox) = support_box(&input, &output) else {
                 // No output point falls inside the input: everything is the default value.
                 return to_array(out, target);
             };
-            let coefficients = BSplineCoefficients::compute(data, size, bbox);
+            // The prefilter reads the whole image: straight from its stored type.
+            let coefficients = with_voxels!(&image.voxels, a => {
+                let voxels = a.as_standard_layout();
+                BSplineCoefficients::compute(contiguous(&voxels)?, size, bbox)
+            });
             run_scanlines_batched(&input, &output, &mut out, |coords, line| {
                 coefficients.evaluate_line(&input, coords, line)
             });
@@ -66,13 +76,15 @@ pub fn resample_values(image: &Image, target: &Geometry, interpolator: Interpola
 pub fn resample_label_map(mask: &LabelMap, target: &Geometry) -> Result<LabelMap> {
     let input = ItkGeometry::new(&mask.geometry)?;
     let output = ItkGeometry::new(target)?;
-    let labels = mask.labels.as_standard_layout();
-    let data = labels
-        .as_slice()
-        .ok_or_else(|| Error::InvalidArgument("label array is not contiguous".into()))?;
     let size = mask.geometry.size;
     let mut out = vec![0u32; target.len()];
-    run_scanlines(&input, &output, &mut out, |c| data[nearest_offset(c, size)]);
+    with_labels!(&mask.labels, a => {
+        let labels = a.as_standard_layout();
+        let data = labels
+            .as_slice()
+            .ok_or_else(|| Error::InvalidArgument("label array is not contiguous".into()))?;
+        run_scanlines(&input, &output, &mut out, |c| crate::image::label(data[nearest_offset(c, size)]));
+    });
     let labels = Array3::from_shape_vec(target.shape_zyx(), out)
         .map_err(|e| Error::InvalidArgument(format!("resampled label map shape: {e}")))?;
     LabelMap::new(labels, target.clone())
@@ -418,7 +430,7 @@ struct BSplineCoefficients {
 impl BSplineCoefficients {
     /// Filter along x, then y, then z (ITK's order); each pass runs over whole lines of the image
     /// but keeps only what later passes use.
-    fn compute(data: &[f64], size: [usize; 3], bbox: [[usize; 2]; 3]) -> Self {
+    fn compute<T: Scalar>(data: &[T], size: [usize; 3], bbox: [[usize; 2]; 3]) -> Self {
         let [nx, ny, nz] = size;
         let [bx, by, bz] = [
             bbox[0][1] - bbox[0][0] + 1,
@@ -440,10 +452,10 @@ impl BSplineCoefficients {
                 while y + 4 <= ny {
                     for (x, quad) in lines.iter_mut().enumerate() {
                         *quad = [
-                            src[y * nx + x],
-                            src[(y + 1) * nx + x],
-                            src[(y + 2) * nx + x],
-                            src[(y + 3) * nx + x],
+                            src[y * nx + x].into(),
+                            src[(y + 1) * nx + x].into(),
+                            src[(y + 2) * nx + x].into(),
+                            src[(y + 3) * nx + x].into(),
                         ];
                     }
                     prefilter_quad(&mut lines);
@@ -456,7 +468,9 @@ impl BSplineCoefficients {
                     y += 4;
                 }
                 for y in y..ny {
-                    line.copy_from_slice(&src[y * nx..(y + 1) * nx]);
+                    for (l, &v) in line.iter_mut().zip(&src[y * nx..(y + 1) * nx]) {
+                        *l = v.into();
+                    }
                     prefilter_line(&mut line);
                     dst[y * bx..(y + 1) * bx].copy_from_slice(&line[x0..x0 + bx]);
                 }
@@ -784,17 +798,18 @@ fn prefilter_lanes(buf: &mut [f64], n: usize, lanes: usize) {
 /// LabelShapeStatistics bounding box of `label`: lower index and size (x, y, z).
 fn bounding_box(mask: &LabelMap, label: u32) -> Result<([usize; 3], [usize; 3])> {
     let [nx, ny, _] = mask.geometry.size;
-    let labels = mask.labels.as_standard_layout();
-    let mut found = None;
-    if let (true, Some(flat)) = (label != 0 && nx > 0 && ny > 0, labels.as_slice()) {
+    type Corners = ([usize; 3], [usize; 3]);
+    fn scan<L: Label>(a: &ndarray::Array3<L>, label: u32, nx: usize, ny: usize) -> Option<Corners> {
+        let labels = a.as_standard_layout();
+        let flat = labels.as_slice().filter(|_| label != 0 && nx > 0 && ny > 0)?;
+        let is = |l: &L| Into::<u32>::into(*l) == label;
         // Rows in parallel (a whole CT's mask), each reduced to its first and last voxel.
-        found = flat
-            .par_chunks_exact(nx)
+        flat.par_chunks_exact(nx)
             .enumerate()
             .filter(|(_, line)| crate::image::holds(line, label))
             .filter_map(|(row, line)| {
-                let first = line.iter().position(|&l| l == label)?;
-                let last = line.iter().rposition(|&l| l == label).unwrap_or(first);
+                let first = line.iter().position(is)?;
+                let last = line.iter().rposition(is).unwrap_or(first);
                 let (y, z) = (row % ny, row / ny);
                 Some(([first, y, z], [last, y, z]))
             })
@@ -803,8 +818,9 @@ fn bounding_box(mask: &LabelMap, label: u32) -> Result<([usize; 3], [usize; 3])>
                     std::array::from_fn(|a| lo[a].min(l[a])),
                     std::array::from_fn(|a| hi[a].max(h[a])),
                 )
-            });
+            })
     }
+    let found = with_labels!(&mask.labels, a => scan(a, label, nx, ny));
     let Some((lo, hi)) = found else {
         return Err(Error::LabelAbsent {
             label,
@@ -875,9 +891,8 @@ fn crop_to_box(
         origin: itk.index_to_point(start),
         direction: image.geometry.direction,
     };
-    let slice = ndarray::s![start[2]..end[2], start[1]..end[1], start[0]..end[0]];
-    let voxels = image.voxels.slice(slice).to_owned();
-    let labels = mask.labels.slice(slice).to_owned();
+    let voxels = image.voxels.crop(start, geometry.size);
+    let labels = mask.labels.crop(start, geometry.size);
     Ok((
         Image::new(voxels, image.pixel_type, geometry.clone())?,
         LabelMap::new(labels, geometry)?,

@@ -15,10 +15,11 @@ pub fn resegment(image: &Image, mask: &LabelMap, label: u32, range: &[f64], mode
     }
     let mut sorted = range.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let roi: Vec<f64> = image
-        .voxels
+    let values = image.values();
+    let mut labels = mask.values().into_owned();
+    let roi: Vec<f64> = values
         .iter()
-        .zip(mask.labels.iter())
+        .zip(labels.iter())
         .filter(|(_, l)| **l == label)
         .map(|(v, _)| *v)
         .collect();
@@ -42,9 +43,8 @@ pub fn resegment(image: &Image, mask: &LabelMap, label: u32, range: &[f64], mode
             sorted.iter().map(|t| mean + sd * t).collect()
         }
     };
-    let mut labels = mask.labels.clone();
     let mut kept = 0usize;
-    for (l, v) in labels.iter_mut().zip(image.voxels.iter()) {
+    for (l, v) in labels.iter_mut().zip(values.iter()) {
         if *l == label {
             let keep = *v >= thresholds[0] && (thresholds.len() < 2 || *v <= thresholds[1]);
             if keep {
@@ -65,7 +65,7 @@ pub fn resegment(image: &Image, mask: &LabelMap, label: u32, range: &[f64], mode
         });
     }
     Ok(LabelMap {
-        labels,
+        labels: labels.into(),
         geometry: mask.geometry.clone(),
     })
 }

@@ -1,10 +1,10 @@
 //! Mask checks, bounding box and cropping, as pyradiomics' `checkMask`, `_checkROI`,
 //! `_correctMask` and `cropToTumorMask`.
 
-use ndarray::{Array3, s};
+use ndarray::Array3;
 
 use crate::error::{Error, Result};
-use crate::image::{Geometry, Image, LabelMap};
+use crate::image::{Geometry, Image, Label, LabelMap, with_labels};
 use crate::preprocess::resample;
 use crate::settings::GeneralSettings;
 
@@ -31,20 +31,23 @@ impl BoundingBox {
 
 /// Bounding box and voxel count of `label`, or `None` if the label is absent.
 pub fn bounding_box(mask: &LabelMap, label: u32) -> Option<(BoundingBox, usize)> {
-    let mut lower = [usize::MAX; 3];
-    let mut upper = [0usize; 3];
-    let mut count = 0usize;
-    for ((z, y, x), &l) in mask.labels.indexed_iter() {
-        if l == label {
-            count += 1;
-            let idx = [x, y, z];
-            for a in 0..3 {
-                lower[a] = lower[a].min(idx[a]);
-                upper[a] = upper[a].max(idx[a]);
+    fn scan<L: Label>(labels: &Array3<L>, label: u32) -> Option<(BoundingBox, usize)> {
+        let mut lower = [usize::MAX; 3];
+        let mut upper = [0usize; 3];
+        let mut count = 0usize;
+        for ((z, y, x), &l) in labels.indexed_iter() {
+            if Into::<u32>::into(l) == label {
+                count += 1;
+                let idx = [x, y, z];
+                for a in 0..3 {
+                    lower[a] = lower[a].min(idx[a]);
+                    upper[a] = upper[a].max(idx[a]);
+                }
             }
         }
+        (count > 0).then_some((BoundingBox { lower, upper }, count))
     }
-    (count > 0).then_some((BoundingBox { lower, upper }, count))
+    with_labels!(&mask.labels, a => scan(a, label))
 }
 
 /// pyradiomics' `checkMask`: verify that image and mask share a geometry (or correct the
@@ -153,26 +156,16 @@ pub fn crop_geometry(geometry: &Geometry, bb: &BoundingBox, pad: usize) -> (Geom
     )
 }
 
-/// Crop an array `[z, y, x]` to `geometry`'s size starting at `lower` (x, y, z).
-pub fn crop_array<T: Clone>(a: &Array3<T>, lower: [usize; 3], size: [usize; 3]) -> Array3<T> {
-    a.slice(s![
-        lower[2]..lower[2] + size[2],
-        lower[1]..lower[1] + size[1],
-        lower[0]..lower[0] + size[0]
-    ])
-    .to_owned()
-}
-
 /// Crop image and mask to the bounding box grown by `pad` voxels.
 pub fn crop(image: &Image, mask: &LabelMap, bb: &BoundingBox, pad: usize) -> (Image, LabelMap) {
     let (geometry, lower) = crop_geometry(&mask.geometry, bb, pad);
     let img = Image {
-        voxels: crop_array(&image.voxels, lower, geometry.size),
+        voxels: image.voxels.crop(lower, geometry.size),
         pixel_type: image.pixel_type,
         geometry: geometry.clone(),
     };
     let m = LabelMap {
-        labels: crop_array(&mask.labels, lower, geometry.size),
+        labels: mask.labels.crop(lower, geometry.size),
         geometry,
     };
     (img, m)

@@ -240,9 +240,9 @@ pub fn filter_oracle(
     for (i, (image, kind, kwargs)) in cases.iter().enumerate() {
         let d = root.join(format!("case{i}"));
         std::fs::create_dir_all(&d).unwrap();
-        let values: Vec<f64> = image.voxels.iter().copied().collect();
+        let values: Vec<f64> = image.values().iter().copied().collect();
         write_f64(&d.join("image.f64"), &values);
-        let (nz, ny, nx) = image.voxels.dim();
+        let (nz, ny, nx) = image.values().dim();
         let case = serde_json::json!({
             "shape": [nz, ny, nx],
             "spacing": image.geometry.spacing,

@@ -141,9 +141,10 @@ impl Real for f32 {
 
 /// The image's voxels as a flat C-order (`[z, y, x]`) slice of values.
 fn flat_values(image: &Image) -> Vec<f64> {
-    match image.voxels.as_slice() {
+    let values = image.values();
+    match values.as_slice() {
         Some(s) => s.to_vec(),
-        None => image.voxels.iter().copied().collect(),
+        None => values.iter().copied().collect(),
     }
 }
 

@@ -130,7 +130,8 @@ fn run<T: WaveletReal>(
     if original.contains(&0) {
         return Err(Error::InvalidArgument("wavelet: the image has no voxel".into()));
     }
-    let mut data = match image.voxels.as_slice() {
+    let values = image.values();
+    let mut data = match values.as_slice() {
         Some(values) => pad_wrap::<T>(values, original),
         None => pad_wrap::<T>(&flat_values(image), original),
     };
