@@ -81,53 +81,69 @@ impl FeatureClass for GrayLevelRunLength {
 /// `P[a][level][length − 1]`: runs per angle, level index and run length. An angle along which no
 /// line holds more than one ROI voxel is zeroed, as pyradiomics does. Offsets are unit steps
 /// (GLRLM always uses distance 1).
+///
+/// Per angle, one pass in memory order keeps each voxel's length of run so far (one more than
+/// its predecessor's when they share a level) and counts a run where the next voxel differs.
+/// Nothing branches on the data: voxels outside the ROI carry a spare level whose counts are
+/// dropped, so the run structure of a noisy wavelet band costs no mispredicted branches.
 fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], plane: usize, cells: usize) -> Vec<u32> {
-    let size = [roi.shape[0] as isize, roi.shape[1] as isize, roi.shape[2] as isize];
-    let max_run = plane / levels.values.len().max(1);
-    // The index array framed by one layer of OUTSIDE: every voxel's neighbours along every
-    // angle exist, so runs start and stop on the level test alone, with no bounds checks.
+    let size = [roi.shape[0], roi.shape[1], roi.shape[2]];
+    let nl = levels.values.len();
+    let max_run = plane / nl.max(1);
+    // The index array framed by one layer of outside voxels, so every neighbour exists.
+    let spare = nl as u32;
     let padded = [size[0] + 2, size[1] + 2, size[2] + 2];
-    let mut index = vec![OUTSIDE; (padded[0] * padded[1] * padded[2]) as usize];
-    let row = size[2] as usize;
+    let mut index = vec![spare; padded[0] * padded[1] * padded[2]];
+    let row = size[2];
     for (r, src) in levels.index.chunks_exact(row.max(1)).enumerate() {
-        let (z, y) = ((r / size[1] as usize) as isize, (r % size[1] as usize) as isize);
-        let start = (((z + 1) * padded[1] + y + 1) * padded[2] + 1) as usize;
-        index[start..start + row].copy_from_slice(src);
+        let (z, y) = (r / size[1], r % size[1]);
+        let start = ((z + 1) * padded[1] + y + 1) * padded[2] + 1;
+        for (d, &l) in index[start..start + row].iter_mut().zip(src) {
+            *d = if l == OUTSIDE { spare } else { l };
+        }
     }
-    let linear: Vec<isize> = offsets
-        .iter()
-        .map(|o| (o[0] * padded[1] + o[1]) * padded[2] + o[2])
-        .collect();
     let mut counts = vec![0u32; cells];
-    let mut multi = vec![false; offsets.len()];
-    for z in 1..=size[0] {
-        for y in 1..=size[1] {
-            let first = (z * padded[1] + y) * padded[2] + 1;
-            for v in first..first + size[2] {
-                let level = index[v as usize];
-                if level == OUTSIDE {
-                    continue;
+    // Run length so far per voxel (0 on the frame), and one angle's counts with the spare row.
+    let mut length = vec![0u32; index.len()];
+    let sink = (nl + 1) * max_run;
+    let mut angle_counts = vec![0u32; sink + 8];
+    for (a, o) in offsets.iter().enumerate() {
+        // A run read backwards is the same run: walk every angle towards higher addresses.
+        let lin = ((o[0] * padded[1] as isize + o[1]) * padded[2] as isize + o[2]).unsigned_abs();
+        angle_counts.iter_mut().for_each(|c| *c = 0);
+        for z in 1..=size[0] {
+            for y in 1..=size[1] {
+                let first = (z * padded[1] + y) * padded[2] + 1;
+                let here = &index[first..first + row];
+                let next = &index[first + lin..first + lin + row];
+                if lin >= row {
+                    // The predecessors lie in earlier rows: the lengths of a row are independent.
+                    let (done, rest) = length.split_at_mut(first);
+                    let before = &done[first - lin..first - lin + row];
+                    let back = &index[first - lin..first - lin + row];
+                    for (((len, &prev_len), &l), &b) in rest[..row].iter_mut().zip(before).zip(here).zip(back) {
+                        // prev_len + 1 on the same level, else 1: masked, so it vectorizes.
+                        *len = (prev_len & 0u32.wrapping_sub(u32::from(b == l))) + 1;
+                    }
+                } else {
+                    for v in first..first + row {
+                        length[v] = (length[v - lin] & 0u32.wrapping_sub(u32::from(index[v - lin] == index[v]))) + 1;
+                    }
                 }
-                for (a, &lin) in linear.iter().enumerate() {
-                    if index[(v - lin) as usize] == level {
-                        continue; // not the first voxel of its run
-                    }
-                    let mut length = 1usize;
-                    let mut w = v + lin;
-                    while index[w as usize] == level {
-                        length += 1;
-                        w += lin;
-                    }
-                    multi[a] |= length > 1;
-                    // A run never exceeds the longest axis, so the column exists.
-                    let column = (length - 1).min(max_run - 1);
-                    counts[a * plane + level as usize * max_run + column] += 1;
+                for (i, ((&l, &n), &len)) in here.iter().zip(next).zip(&length[first..first + row]).enumerate() {
+                    let cell = l as usize * max_run + (len as usize - 1).min(max_run - 1);
+                    // A voxel inside a run adds to one of eight sink cells instead: no branch,
+                    // and no chain of read-modify-writes on one cell across a uniform region.
+                    let cell = if n != l { cell } else { sink + (i & 7) };
+                    angle_counts[cell] += 1;
                 }
             }
         }
-    }
-    for (a, o) in offsets.iter().enumerate() {
-        if !multi[a] && !line_with_two_voxels(&levels.index, size, o) {
+        counts[a * plane..(a + 1) * plane].copy_from_slice(&angle_counts[..plane]);
+        let multi = angle_counts[..plane]
+            .chunks_exact(max_run)
+            .any(|lengths| lengths[1..].iter().any(|&c| c > 0));
+        if !multi && !line_with_two_voxels(&levels.index, [size[0] as isize, size[1] as isize, size[2] as isize], o) {
             counts[a * plane..(a + 1) * plane].iter_mut().for_each(|c| *c = 0);
         }
     }
