@@ -439,53 +439,42 @@ impl BSplineCoefficients {
         ];
         let (x0, y0, z0) = (bbox[0][0], bbox[1][0], bbox[2][0]);
 
-        // Pass 1 (x): every line of the image, keeping columns x0..x0+bx → [z][y][bx].
-        let mut after_x = vec![0.0; nz * ny * bx];
-        after_x
-            .par_chunks_mut(ny * bx)
-            .zip(data.par_chunks(ny * nx))
-            .for_each(|(dst, src)| {
-                // Four lines at a time, interleaved, so their recursions run side by side.
-                let mut lines = vec![[0.0; 4]; nx];
-                let mut line = vec![0.0; nx];
-                let mut y = 0;
-                while y + 4 <= ny {
-                    for (x, quad) in lines.iter_mut().enumerate() {
-                        *quad = [
-                            src[y * nx + x].into(),
-                            src[(y + 1) * nx + x].into(),
-                            src[(y + 2) * nx + x].into(),
-                            src[(y + 3) * nx + x].into(),
-                        ];
-                    }
-                    prefilter_quad(&mut lines);
-                    for lane in 0..4 {
-                        let row = &mut dst[(y + lane) * bx..(y + lane + 1) * bx];
-                        for (d, quad) in row.iter_mut().zip(&lines[x0..x0 + bx]) {
-                            *d = quad[lane];
-                        }
-                    }
-                    y += 4;
-                }
-                for y in y..ny {
-                    for (l, &v) in line.iter_mut().zip(&src[y * nx..(y + 1) * nx]) {
-                        *l = v.into();
-                    }
-                    prefilter_line(&mut line);
-                    dst[y * bx..(y + 1) * bx].copy_from_slice(&line[x0..x0 + bx]);
-                }
-            });
-
-        // Pass 2 (y): per slice, all y lines of the kept columns, keeping rows y0..y0+by → [z][by][bx].
+        // Passes 1 (x) and 2 (y), slice by slice: every x line of the slice, keeping columns
+        // x0..x0+bx → [y][bx]; then every y line of those columns, keeping rows y0..y0+by →
+        // [z][by][bx]. Lines are filtered eight at a time, interleaved, so that eight
+        // independent recursions hide each other's latency.
         let mut after_y = vec![0.0; nz * by * bx];
         after_y
             .par_chunks_mut(by * bx)
-            .zip(after_x.par_chunks_mut(ny * bx))
-            .for_each(|(dst, slab)| {
-                prefilter_lanes(slab, ny, bx);
-                dst.copy_from_slice(&slab[y0 * bx..(y0 + by) * bx]);
-            });
-        drop(after_x);
+            .zip(data.par_chunks(ny * nx))
+            .for_each_init(
+                || (vec![[0.0; 8]; nx], vec![0.0; nx], vec![0.0; ny * bx]),
+                |(group, line, slab), (dst, src)| {
+                    let mut y = 0;
+                    while y + 8 <= ny {
+                        for (x, lanes) in group.iter_mut().enumerate() {
+                            *lanes = std::array::from_fn(|k| src[(y + k) * nx + x].into());
+                        }
+                        prefilter_group(group);
+                        for lane in 0..8 {
+                            let row = &mut slab[(y + lane) * bx..(y + lane + 1) * bx];
+                            for (d, lanes) in row.iter_mut().zip(&group[x0..x0 + bx]) {
+                                *d = lanes[lane];
+                            }
+                        }
+                        y += 8;
+                    }
+                    for y in y..ny {
+                        for (l, &v) in line.iter_mut().zip(&src[y * nx..(y + 1) * nx]) {
+                            *l = v.into();
+                        }
+                        prefilter_line(line);
+                        slab[y * bx..(y + 1) * bx].copy_from_slice(&line[x0..x0 + bx]);
+                    }
+                    prefilter_lanes(slab, ny, bx);
+                    dst.copy_from_slice(&slab[y0 * bx..(y0 + by) * bx]);
+                },
+            );
 
         // Pass 3 (z): per kept row y, the z lines of the kept columns → [bz][by][bx].
         let columns: Vec<Vec<f64>> = (0..by)
@@ -672,8 +661,8 @@ fn prefilter_line(s: &mut [f64]) {
     }
 }
 
-/// [`prefilter_line`] for four interleaved lines (same arithmetic per line).
-fn prefilter_quad(s: &mut [[f64; 4]]) {
+/// [`prefilter_line`] for `L` interleaved lines (same arithmetic per line).
+fn prefilter_group<const L: usize>(s: &mut [[f64; L]]) {
     let n = s.len();
     if n < 2 {
         return;
@@ -697,7 +686,7 @@ fn prefilter_quad(s: &mut [[f64; 4]]) {
         }
         s[0] = sum;
     } else {
-        prefilter_lanes_full_init(s.as_flattened_mut(), n, 4);
+        prefilter_lanes_full_init(s.as_flattened_mut(), n, L);
     }
     let mut previous = s[0];
     for quad in s[1..].iter_mut() {
