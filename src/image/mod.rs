@@ -481,9 +481,10 @@ pub(crate) fn decode_stream<T: Sample>(
 
 /// Inflate a whole single-member gzip stream at once with libdeflate (about half the time of
 /// a streaming zlib, and inflating is the one step of an extraction that cannot be split
-/// across cores). `None` when the stream is not one intact member whose trailer gives its
-/// size and checksum (several members, damage, more than 4 GiB): callers then stream it
-/// through flate2, which reads every case and names what is wrong. `max` bounds what is
+/// across cores). `None` unless the first member is intact and holds exactly the size the
+/// stream's last trailer gives (so not for several members of other sizes, damage, more than
+/// 4 GiB): callers then stream it through flate2, which reads every case and names what is
+/// wrong. `max` bounds what is
 /// inflated in memory (the bytes a header asks for): a longer stream takes the streaming path,
 /// which keeps only what is needed and checks the rest on the fly.
 pub(crate) fn gunzip_whole(compressed: &[u8], max: usize) -> Option<Vec<u8>> {
@@ -509,20 +510,14 @@ fn gzip_size(compressed: &[u8]) -> Option<usize> {
 /// Inflate a single-member gzip stream of exactly `out.len()` bytes into `out` with libdeflate;
 /// false (callers then take the streaming path) unless it is one intact member of that size.
 fn gunzip_exact(compressed: &[u8], out: &mut [u8]) -> bool {
-    let n = compressed.len();
     if gzip_size(compressed) != Some(out.len()) {
         return false;
     }
-    let crc = u32::from_le_bytes([
-        compressed[n - 8],
-        compressed[n - 7],
-        compressed[n - 6],
-        compressed[n - 5],
-    ]);
-    // libdeflate stops after the first member: the last member's trailer (size and CRC) must
-    // describe what it inflated, or there was more than one member.
+    // libdeflate inflates the first member and checks its own trailer (CRC-32 and size). That
+    // member must fill `out` exactly: the bytes a reader needs, as ITK reads them. Members after
+    // it could only hold bytes past those, which ITK never reads either.
     let inflated = libdeflater::Decompressor::new().gzip_decompress(compressed, out);
-    inflated == Ok(out.len()) && libdeflater::crc32(out) == crc
+    inflated == Ok(out.len())
 }
 
 /// Inflate a whole gzip member holding exactly `count` values of `pt` straight into `out`
