@@ -398,21 +398,15 @@ compact_sample!(u8 => U8, i8 => I8, u16 => U16, i16 => I16, i32 => I32, f32 => F
 /// Decode packed values of `pt` into image storage of `shape` (z, y, x); `bytes` must hold
 /// exactly the shape's values. Float NaN and infinities are kept.
 pub(crate) fn decode_to_voxels(bytes: &[u8], pt: PixelType, big_endian: bool, shape: [usize; 3]) -> Result<Voxels> {
-    fn typed<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: bool, shape: [usize; 3]) -> Result<Array3<T>> {
-        let mut values = Vec::with_capacity(shape.iter().product());
-        decode_voxels_parallel(bytes, pt, big_endian, &mut values);
-        Array3::from_shape_vec(shape, values)
-            .map_err(|e| Error::InvalidArgument(format!("voxel array of shape (z,y,x) {shape:?}: {e}")))
-    }
     Ok(match pt {
-        PixelType::U8 => Voxels::U8(typed(bytes, pt, big_endian, shape)?),
-        PixelType::I8 => Voxels::I8(typed(bytes, pt, big_endian, shape)?),
-        PixelType::U16 => Voxels::U16(typed(bytes, pt, big_endian, shape)?),
-        PixelType::I16 => Voxels::I16(typed(bytes, pt, big_endian, shape)?),
-        PixelType::I32 => Voxels::I32(typed(bytes, pt, big_endian, shape)?),
-        PixelType::F32 => Voxels::F32(typed(bytes, pt, big_endian, shape)?),
+        PixelType::U8 => Voxels::U8(decode_array(bytes, pt, big_endian, shape)?),
+        PixelType::I8 => Voxels::I8(decode_array(bytes, pt, big_endian, shape)?),
+        PixelType::U16 => Voxels::U16(decode_array(bytes, pt, big_endian, shape)?),
+        PixelType::I16 => Voxels::I16(decode_array(bytes, pt, big_endian, shape)?),
+        PixelType::I32 => Voxels::I32(decode_array(bytes, pt, big_endian, shape)?),
+        PixelType::F32 => Voxels::F32(decode_array(bytes, pt, big_endian, shape)?),
         PixelType::U32 | PixelType::U64 | PixelType::I64 | PixelType::F64 => {
-            Voxels::F64(typed(bytes, pt, big_endian, shape)?)
+            Voxels::F64(decode_array(bytes, pt, big_endian, shape)?)
         }
     })
 }
@@ -420,17 +414,19 @@ pub(crate) fn decode_to_voxels(bytes: &[u8], pt: PixelType, big_endian: bool, sh
 /// Decode packed labels of `pt` into label storage of `shape` (z, y, x), cast to uint32 as
 /// `sitk.Cast(mask, sitkUInt32)` unless they are uint8 or uint16.
 pub(crate) fn decode_to_labels(bytes: &[u8], pt: PixelType, big_endian: bool, shape: [usize; 3]) -> Result<Labels> {
-    fn typed<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: bool, shape: [usize; 3]) -> Result<Array3<T>> {
-        let mut values = Vec::with_capacity(shape.iter().product());
-        decode_voxels_parallel(bytes, pt, big_endian, &mut values);
-        Array3::from_shape_vec(shape, values)
-            .map_err(|e| Error::InvalidArgument(format!("label array of shape (z,y,x) {shape:?}: {e}")))
-    }
     Ok(match pt {
-        PixelType::U8 => Labels::U8(typed(bytes, pt, big_endian, shape)?),
-        PixelType::U16 => Labels::U16(typed(bytes, pt, big_endian, shape)?),
-        _ => Labels::U32(typed(bytes, pt, big_endian, shape)?),
+        PixelType::U8 => Labels::U8(decode_array(bytes, pt, big_endian, shape)?),
+        PixelType::U16 => Labels::U16(decode_array(bytes, pt, big_endian, shape)?),
+        _ => Labels::U32(decode_array(bytes, pt, big_endian, shape)?),
     })
+}
+
+/// Decode packed values of `pt` into a `[z, y, x]` array of `T`.
+fn decode_array<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: bool, shape: [usize; 3]) -> Result<Array3<T>> {
+    let mut values = Vec::with_capacity(shape.iter().product());
+    decode_voxels_parallel(bytes, pt, big_endian, &mut values);
+    Array3::from_shape_vec(shape, values)
+        .map_err(|e| Error::InvalidArgument(format!("array of shape (z,y,x) {shape:?}: {e}")))
 }
 
 /// Write an image as gzip-compressed NRRD (LPS), readable by Slicer, ITK and pyradiomics.

@@ -117,19 +117,14 @@ impl Voxels {
 
     /// The box of `size` (x, y, z) starting at `lower` (x, y, z), in the same storage.
     pub fn crop(&self, lower: [usize; 3], size: [usize; 3]) -> Voxels {
-        let b = s![
-            lower[2]..lower[2] + size[2],
-            lower[1]..lower[1] + size[1],
-            lower[0]..lower[0] + size[0]
-        ];
         match self {
-            Voxels::U8(a) => Voxels::U8(a.slice(b).to_owned()),
-            Voxels::I8(a) => Voxels::I8(a.slice(b).to_owned()),
-            Voxels::U16(a) => Voxels::U16(a.slice(b).to_owned()),
-            Voxels::I16(a) => Voxels::I16(a.slice(b).to_owned()),
-            Voxels::I32(a) => Voxels::I32(a.slice(b).to_owned()),
-            Voxels::F32(a) => Voxels::F32(a.slice(b).to_owned()),
-            Voxels::F64(a) => Voxels::F64(a.slice(b).to_owned()),
+            Voxels::U8(a) => Voxels::U8(crop(a, lower, size)),
+            Voxels::I8(a) => Voxels::I8(crop(a, lower, size)),
+            Voxels::U16(a) => Voxels::U16(crop(a, lower, size)),
+            Voxels::I16(a) => Voxels::I16(crop(a, lower, size)),
+            Voxels::I32(a) => Voxels::I32(crop(a, lower, size)),
+            Voxels::F32(a) => Voxels::F32(crop(a, lower, size)),
+            Voxels::F64(a) => Voxels::F64(crop(a, lower, size)),
         }
     }
 
@@ -212,15 +207,10 @@ impl Labels {
 
     /// The box of `size` (x, y, z) starting at `lower` (x, y, z), in the same storage.
     pub fn crop(&self, lower: [usize; 3], size: [usize; 3]) -> Labels {
-        let b = s![
-            lower[2]..lower[2] + size[2],
-            lower[1]..lower[1] + size[1],
-            lower[0]..lower[0] + size[0]
-        ];
         match self {
-            Labels::U8(a) => Labels::U8(a.slice(b).to_owned()),
-            Labels::U16(a) => Labels::U16(a.slice(b).to_owned()),
-            Labels::U32(a) => Labels::U32(a.slice(b).to_owned()),
+            Labels::U8(a) => Labels::U8(crop(a, lower, size)),
+            Labels::U16(a) => Labels::U16(crop(a, lower, size)),
+            Labels::U32(a) => Labels::U32(crop(a, lower, size)),
         }
     }
 
@@ -228,6 +218,16 @@ impl Labels {
     pub fn equals(&self, label: u32) -> Vec<bool> {
         with_labels!(self, a => a.iter().map(|&l| self::label(l) == label).collect())
     }
+}
+
+/// The box of `size` (x, y, z) starting at `lower` (x, y, z) of a `[z, y, x]` array.
+fn crop<T: Clone>(a: &Array3<T>, lower: [usize; 3], size: [usize; 3]) -> Array3<T> {
+    a.slice(s![
+        lower[2]..lower[2] + size[2],
+        lower[1]..lower[1] + size[1],
+        lower[0]..lower[0] + size[0]
+    ])
+    .to_owned()
 }
 
 /// The label type of a stored label (uint8, uint16 or uint32).
