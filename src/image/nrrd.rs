@@ -179,39 +179,41 @@ impl<T: Sample> Volume<T> {
 
 /// Read a scalar NRRD image as SimpleITK does.
 pub(super) fn read(path: &Path) -> Result<Image> {
-    // Decode straight into the stored type (see `Voxels`).
-    fn typed<T: Sample>(path: &Path, wrap: fn(Array3<T>) -> Voxels) -> Result<Image> {
-        let (voxels, volume) = read_scalar::<T>(path)?;
+    // Decode straight into the stored type (see `Voxels`), known once the header is parsed.
+    fn typed<T: Sample>(path: &Path, opened: Opened, wrap: fn(Array3<T>) -> Voxels) -> Result<Image> {
+        let (voxels, volume) = read_scalar::<T>(path, opened)?;
         Image::new(wrap(voxels), volume.header.pixel_type, volume.geometry)
     }
-    match read_header(path)?.pixel_type {
-        PixelType::U8 => typed(path, Voxels::U8),
-        PixelType::I8 => typed(path, Voxels::I8),
-        PixelType::U16 => typed(path, Voxels::U16),
-        PixelType::I16 => typed(path, Voxels::I16),
-        PixelType::I32 => typed(path, Voxels::I32),
-        PixelType::F32 => typed(path, Voxels::F32),
-        PixelType::U32 | PixelType::U64 | PixelType::I64 | PixelType::F64 => typed(path, Voxels::F64),
+    let opened = open(path)?;
+    match opened.0.pixel_type {
+        PixelType::U8 => typed(path, opened, Voxels::U8),
+        PixelType::I8 => typed(path, opened, Voxels::I8),
+        PixelType::U16 => typed(path, opened, Voxels::U16),
+        PixelType::I16 => typed(path, opened, Voxels::I16),
+        PixelType::I32 => typed(path, opened, Voxels::I32),
+        PixelType::F32 => typed(path, opened, Voxels::F32),
+        PixelType::U32 | PixelType::U64 | PixelType::I64 | PixelType::F64 => typed(path, opened, Voxels::F64),
     }
 }
 
-/// Read a scalar NRRD mask straight into a UInt32 label map (as `sitk.Cast(..., sitkUInt32)`).
+/// Read a scalar NRRD mask straight into a label map (as `sitk.Cast(..., sitkUInt32)`).
 pub(super) fn read_labels(path: &Path) -> Result<LabelMap> {
-    fn typed<T: Sample>(path: &Path, wrap: fn(Array3<T>) -> Labels) -> Result<LabelMap> {
-        let (labels, volume) = read_scalar::<T>(path)?;
+    fn typed<T: Sample>(path: &Path, opened: Opened, wrap: fn(Array3<T>) -> Labels) -> Result<LabelMap> {
+        let (labels, volume) = read_scalar::<T>(path, opened)?;
         LabelMap::new(wrap(labels), volume.geometry)
     }
     // uint8 and uint16 masks keep their type; every other type is cast to uint32.
-    match read_header(path)?.pixel_type {
-        PixelType::U8 => typed(path, Labels::U8),
-        PixelType::U16 => typed(path, Labels::U16),
-        _ => typed(path, Labels::U32),
+    let opened = open(path)?;
+    match opened.0.pixel_type {
+        PixelType::U8 => typed(path, opened, Labels::U8),
+        PixelType::U16 => typed(path, opened, Labels::U16),
+        _ => typed(path, opened, Labels::U32),
     }
 }
 
 /// The `[z, y, x]` array of a single-component NRRD, and what is left of its volume.
-fn read_scalar<T: Sample>(path: &Path) -> Result<(Array3<T>, Volume<T>)> {
-    let mut volume = read_volume::<T>(path)?;
+fn read_scalar<T: Sample>(path: &Path, opened: Opened) -> Result<(Array3<T>, Volume<T>)> {
+    let mut volume = read_opened::<T>(path, opened)?;
     if volume.components() > 1 {
         return Err(Error::Unsupported {
             path: path.to_path_buf(),
@@ -233,14 +235,25 @@ fn read_scalar<T: Sample>(path: &Path) -> Result<(Array3<T>, Volume<T>)> {
     Ok((voxels, volume))
 }
 
-/// Read header, geometry and data of a NRRD with at most one non-spatial axis.
-pub(super) fn read_volume<T: Sample>(path: &Path) -> Result<Volume<T>> {
+/// A NRRD file with its header parsed and the reader positioned after it.
+type Opened = (Header, BufReader<File>);
+
+fn open(path: &Path) -> Result<Opened> {
     let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let header = parse_header(&mut reader, path)?;
+    Ok((header, reader))
+}
+
+/// Read header, geometry and data of a NRRD with at most one non-spatial axis.
+pub(super) fn read_volume<T: Sample>(path: &Path) -> Result<Volume<T>> {
+    read_opened(path, open(path)?)
+}
+
+fn read_opened<T: Sample>(path: &Path, (header, mut reader): Opened) -> Result<Volume<T>> {
     let (domain, range) = header.axes();
     if range.len() > 1 {
         return Err(Error::Unsupported {

@@ -110,11 +110,6 @@ impl Voxels {
         }
     }
 
-    /// The value at `[z, y, x]`, or `None` outside the array.
-    pub fn get(&self, index: [usize; 3]) -> Option<f64> {
-        with_voxels!(self, a => a.get(index).map(|&v| Into::<f64>::into(v)))
-    }
-
     /// The box of `size` (x, y, z) starting at `lower` (x, y, z), in the same storage.
     pub fn crop(&self, lower: [usize; 3], size: [usize; 3]) -> Voxels {
         match self {
@@ -198,11 +193,6 @@ impl Labels {
             Labels::U32(a) => a,
             _ => unreachable!("converted to uint32 above"),
         }
-    }
-
-    /// The label at `[z, y, x]`, or `None` outside the array.
-    pub fn get(&self, index: [usize; 3]) -> Option<u32> {
-        with_labels!(self, a => a.get(index).map(|&v| Into::<u32>::into(v)))
     }
 
     /// The box of `size` (x, y, z) starting at `lower` (x, y, z), in the same storage.
