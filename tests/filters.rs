@@ -255,8 +255,6 @@ fn unknown_wavelet_is_named() {
     };
     let e = filters::apply(ImageTypeKind::Wavelet, &image, &full_mask(&image), &settings).unwrap_err();
     assert!(e.to_string().contains("coif99"), "{e}");
-    let e = filters::apply(ImageTypeKind::LBP3D, &image, &full_mask(&image), &settings).unwrap_err();
-    assert!(e.to_string().contains("LBP3D"), "{e}");
 }
 
 #[test]

@@ -378,18 +378,6 @@ fn lbp_settings_are_checked() {
         let e = filters::apply(ImageTypeKind::LBP2D, &image, &full_mask(&image), &settings).unwrap_err();
         assert!(e.to_string().contains(key), "{e}");
     }
-    // LBP3D says why it is not there.
-    let e = filters::apply(
-        ImageTypeKind::LBP3D,
-        &image,
-        &full_mask(&image),
-        &GeneralSettings::default(),
-    )
-    .unwrap_err();
-    assert!(
-        e.to_string().contains("LBP3D") && e.to_string().contains("sph_harm"),
-        "{e}"
-    );
 }
 
 // ---- features of lbp-2D images against pyradiomics' extractor ----

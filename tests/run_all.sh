@@ -15,6 +15,14 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/oracle/requirements.txt
 export RADSCORE_PYTHON=$VENV/bin/python
+
+step "Python LBP3D oracle venv (scipy 1.16 with sph_harm, trimesh)"
+LBP3D_VENV=${RADSCORE_LBP3D_VENV:-$ROOT/target/lbp3d-venv}
+if [ ! -x "$LBP3D_VENV/bin/python" ]; then
+    python3 -m venv "$LBP3D_VENV"
+fi
+"$LBP3D_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/oracle/requirements-lbp3d.txt
+export RADSCORE_LBP3D_PYTHON=$LBP3D_VENV/bin/python
 # Every test that needs ../shared or the oracle must find it here (no silent skips).
 export RADSCORE_REQUIRE_ALL=1
 

@@ -33,6 +33,18 @@ pub fn oracle_python() -> Option<PathBuf> {
     }
 }
 
+/// The Python of the LBP3D oracle venv (scipy 1.16 + trimesh,
+/// tests/oracle/requirements-lbp3d.txt), from `RADSCORE_LBP3D_PYTHON`.
+pub fn lbp3d_oracle_python() -> Option<PathBuf> {
+    match std::env::var_os("RADSCORE_LBP3D_PYTHON") {
+        Some(p) if Path::new(&p).exists() => Some(PathBuf::from(p)),
+        _ => {
+            missing("LBP3D oracle not available: run `bash tests/run_all.sh` (sets RADSCORE_LBP3D_PYTHON)");
+            None
+        }
+    }
+}
+
 fn missing(why: &str) {
     if std::env::var("RADSCORE_REQUIRE_ALL").as_deref() == Ok("1") {
         panic!("{why}");

@@ -14,14 +14,12 @@
 //! | Square, SquareRoot, Logarithm, Exponential | `square`, `squareroot`, `logarithm`, `exponential` | float64 |
 //! | Gradient | `gradient` | float32 |
 //! | LBP2D | `lbp-2D` ([`lbp`]: scikit-image's `local_binary_pattern` per slice along `force2Ddimension`) | unchanged (numpy's cast of the float64 codes) |
-//!
-//! LBP3D is not implemented and returns an error naming it: pyradiomics 3.1's `getLBP3DImage`
-//! imports `scipy.special.sph_harm`, which scipy 1.17 removed, so pyradiomics itself yields no
-//! LBP3D image there and there is nothing to match.
+//! | LBP3D | `lbp-3D-m1` … `lbp-3D-m<levels>`, `lbp-3D-k` ([`lbp3d`]: spherical harmonics of scipy-spline samples on an icosphere) | float64 |
 
 pub mod elementwise;
 pub mod gradient;
 pub mod lbp;
+pub mod lbp3d;
 pub mod log;
 pub mod wavelet;
 mod wavelet_table;
@@ -65,7 +63,7 @@ pub fn apply(
 pub fn for_each(
     kind: ImageTypeKind,
     image: &Image,
-    _mask: &LabelMap,
+    mask: &LabelMap,
     settings: &GeneralSettings,
     mut emit: impl FnMut(FilteredImage) -> Result<()>,
 ) -> Result<()> {
@@ -93,11 +91,19 @@ pub fn for_each(
             settings.lbp2d_method,
             settings.force2d_dimension,
         )?),
-        ImageTypeKind::LBP3D => Err(Error::setting(
-            format!("imageType.{}", kind.name()),
-            "not available: pyradiomics 3.1's getLBP3DImage needs scipy.special.sph_harm, which \
-             scipy 1.17 removed (and trimesh), so there is no pyradiomics LBP3D to match",
-        )),
+        ImageTypeKind::LBP3D => {
+            for f in lbp3d::lbp3d(
+                image,
+                mask,
+                settings.label,
+                settings.lbp3d_levels,
+                settings.lbp3d_icosphere_radius,
+                settings.lbp3d_icosphere_subdivision,
+            )? {
+                emit(f)?;
+            }
+            Ok(())
+        }
     }
 }
 
