@@ -17,6 +17,7 @@ pub mod features;
 pub mod ffi;
 pub mod image;
 pub mod model;
+pub mod numpy;
 pub mod phantom;
 pub mod preprocess;
 pub mod settings;

@@ -7,6 +7,7 @@
 
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, def, deprecated};
 use crate::error::{Error, Result};
+use crate::numpy::{pairwise_sum, pairwise_sum_by};
 
 /// pyradiomics' `firstorder` feature class.
 #[derive(Debug, Clone, Copy, Default)]
@@ -105,10 +106,10 @@ fn first_order_values(values: &[f64], levels: &[u32], spacing: [f64; 3], shift: 
     let p90 = ranks.percentile(0.9);
     let mut scratch = ranks.into_buffer();
 
-    let mean = pairwise_sum_map(values, |v| v) / count;
+    let mean = pairwise_sum_by(values, |v| v) / count;
 
     // Energy and RMS on the shifted values.
-    let energy = pairwise_sum_map(values, |v| {
+    let energy = pairwise_sum_by(values, |v| {
         let s = v + shift;
         s * s
     });
@@ -118,15 +119,15 @@ fn first_order_values(values: &[f64], levels: &[u32], spacing: [f64; 3], shift: 
     let rms = (energy / count).sqrt();
 
     // Central moments around numpy's mean.
-    let m2 = pairwise_sum_map(values, |v| {
+    let m2 = pairwise_sum_by(values, |v| {
         let d = v - mean;
         d * d
     }) / count;
-    let m3 = pairwise_sum_map(values, |v| {
+    let m3 = pairwise_sum_by(values, |v| {
         let d = v - mean;
         d * d * d
     }) / count;
-    let m4 = pairwise_sum_map(values, |v| {
+    let m4 = pairwise_sum_by(values, |v| {
         let d2 = (v - mean) * (v - mean);
         d2 * d2
     }) / count;
@@ -138,7 +139,7 @@ fn first_order_values(values: &[f64], levels: &[u32], spacing: [f64; 3], shift: 
     let skewness = m3 / m2_safe.powf(1.5);
     let kurtosis = m4 / (m2_safe * m2_safe);
 
-    let mad = pairwise_sum_map(values, |v| (v - mean).abs()) / count;
+    let mad = pairwise_sum_by(values, |v| (v - mean).abs()) / count;
     let robust_mad = robust_mean_absolute_deviation(values, p10, p90, &mut scratch);
 
     let (entropy, uniformity) = histogram_features(levels);
@@ -201,8 +202,8 @@ fn histogram_features(levels: &[u32]) -> (f64, f64) {
     let total = pairwise_sum(&counts);
     let total = if total == 0.0 { 1.0 } else { total };
     let probabilities: Vec<f64> = counts.iter().map(|c| c / total).collect();
-    let entropy = -pairwise_sum_map(&probabilities, |p| p * (p + EPS).log2());
-    let uniformity = pairwise_sum_map(&probabilities, |p| p * p);
+    let entropy = -pairwise_sum_by(&probabilities, |p| p * (p + EPS).log2());
+    let uniformity = pairwise_sum_by(&probabilities, |p| p * p);
     (entropy, uniformity)
 }
 
@@ -291,45 +292,6 @@ impl OrderStatistics {
     }
 }
 
-/// numpy's pairwise summation (`pairwise_sum` in its add-reduce loop), bit for bit.
-fn pairwise_sum(values: &[f64]) -> f64 {
-    pairwise_sum_map(values, |v| v)
-}
-
-/// Pairwise sum of `f(v)`, with the same blocking as numpy (8 accumulators, blocks of 128).
-fn pairwise_sum_map(values: &[f64], f: impl Fn(f64) -> f64 + Copy) -> f64 {
-    const BLOCK: usize = 128;
-    let n = values.len();
-    if n < 8 {
-        let mut sum = 0.0;
-        for &v in values {
-            sum += f(v);
-        }
-        sum
-    } else if n <= BLOCK {
-        let mut acc = [0.0f64; 8];
-        for (a, &v) in acc.iter_mut().zip(values) {
-            *a = f(v);
-        }
-        let whole = n - n % 8;
-        for chunk in values[8..whole].chunks_exact(8) {
-            for (a, &v) in acc.iter_mut().zip(chunk) {
-                *a += f(v);
-            }
-        }
-        let mut sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-        for &v in &values[whole..] {
-            sum += f(v);
-        }
-        sum
-    } else {
-        let half = n / 2;
-        let half = half - half % 8;
-        let (left, right) = values.split_at(half);
-        pairwise_sum_map(left, f) + pairwise_sum_map(right, f)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,11 +310,5 @@ mod tests {
         let mut one = OrderStatistics::new(&[7.0]);
         assert_eq!(one.percentile(0.9), 7.0);
         assert_eq!(one.median(), 7.0);
-    }
-
-    #[test]
-    fn pairwise_sum_of_integers_is_exact() {
-        let v: Vec<f64> = (1..=1000).map(f64::from).collect();
-        assert_eq!(pairwise_sum(&v), 500500.0);
     }
 }

@@ -14,6 +14,7 @@ use nalgebra::linalg::Hessenberg;
 use super::neighbourhood::angles;
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, WeightingNorm, def, removed};
 use crate::error::{Error, Result};
+use crate::numpy::{add_reduce, complex_sqrt_re};
 
 /// pyradiomics' `glcm` feature class.
 #[derive(Debug, Clone, Copy, Default)]
@@ -204,7 +205,7 @@ fn angle_matrices(
             for ((t, m), w) in terms.iter_mut().zip(&matrices).zip(&weights) {
                 *t = m[cell] * w;
             }
-            *out = numpy_sum(&terms);
+            *out = add_reduce(&terms);
         }
         matrices = vec![merged];
     }
@@ -526,17 +527,6 @@ fn mcc(eigen: &[Option<EigenSummary>], nl: usize) -> f64 {
         })
         .collect();
     nanmean(&values)
-}
-
-/// Real part of the principal square root of re + i·im.
-fn complex_sqrt_re(re: f64, im: f64) -> f64 {
-    let modulus = re.hypot(im);
-    if re >= 0.0 {
-        ((modulus + re) / 2.0).sqrt()
-    } else {
-        let t = ((modulus - re) / 2.0).sqrt();
-        if t == 0.0 { 0.0 } else { im.abs() / (2.0 * t) }
-    }
 }
 
 /// Eigenvalues `(re, im)` of a general real `n × n` matrix (row-major, overwritten), as LAPACK's
@@ -863,46 +853,6 @@ pub(super) fn texture_angles(
     Ok(offsets)
 }
 
-/// numpy's `add.reduce` over a contiguous 1-D array (used for reductions over the angle axis):
-/// the first element, plus the pairwise sum of the rest.
-pub(super) fn numpy_sum(values: &[f64]) -> f64 {
-    match values.split_first() {
-        None => 0.0,
-        Some((first, rest)) => first + pairwise_sum(rest),
-    }
-}
-
-/// numpy's pairwise summation (8 accumulators, blocks of 128).
-fn pairwise_sum(values: &[f64]) -> f64 {
-    const BLOCK: usize = 128;
-    let n = values.len();
-    if n < 8 {
-        let mut s = 0.0;
-        for &v in values {
-            s += v;
-        }
-        s
-    } else if n <= BLOCK {
-        let mut r = [0.0; 8];
-        r.copy_from_slice(&values[..8]);
-        let mut i = 8;
-        while i + 8 <= n {
-            for (k, acc) in r.iter_mut().enumerate() {
-                *acc += values[i + k];
-            }
-            i += 8;
-        }
-        let mut s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for &v in &values[i..] {
-            s += v;
-        }
-        s
-    } else {
-        let half = (n / 2) / 8 * 8;
-        pairwise_sum(&values[..half]) + pairwise_sum(&values[half..])
-    }
-}
-
 /// numpy.nanmean over a 1-D array: NaNs count as 0 in the sum and not in the count.
 pub(super) fn nanmean(values: &[f64]) -> f64 {
     let count = values.iter().filter(|v| !v.is_nan()).count();
@@ -910,7 +860,7 @@ pub(super) fn nanmean(values: &[f64]) -> f64 {
         return f64::NAN;
     }
     let cleaned: Vec<f64> = values.iter().map(|&v| if v.is_nan() { 0.0 } else { v }).collect();
-    numpy_sum(&cleaned) / count as f64
+    add_reduce(&cleaned) / count as f64
 }
 
 /// numpy.mean over a 1-D array (NaN propagates, empty gives NaN).
@@ -918,7 +868,7 @@ pub(super) fn mean(values: &[f64]) -> f64 {
     if values.is_empty() {
         return f64::NAN;
     }
-    numpy_sum(values) / values.len() as f64
+    add_reduce(values) / values.len() as f64
 }
 
 #[cfg(test)]
@@ -934,19 +884,9 @@ mod tests {
     }
 
     #[test]
-    fn pairwise_sum_matches_plain_sum_on_integers() {
-        let v: Vec<f64> = (0..300).map(f64::from).collect();
-        assert_eq!(numpy_sum(&v), 44850.0);
+    fn nanmean_skips_nan() {
         assert!(nanmean(&[]).is_nan());
         assert_eq!(nanmean(&[1.0, f64::NAN, 3.0]), 2.0);
-    }
-
-    #[test]
-    fn complex_sqrt_real_part() {
-        assert_eq!(complex_sqrt_re(4.0, 0.0), 2.0);
-        assert_eq!(complex_sqrt_re(-4.0, 0.0), 0.0);
-        assert!((complex_sqrt_re(3.0, 4.0) - 2.0).abs() < 1e-15);
-        assert!((complex_sqrt_re(-3.0, 4.0) - 1.0).abs() < 1e-15);
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! predecessor along the angle is outside the box, outside the ROI or of another level) and
 //! walks the run forward. Features are computed per angle and averaged with `nanmean`.
 
-use super::glcm::{GrayLevels, MAX_MATRIX_CELLS, OUTSIDE, nanmean, numpy_sum, texture_angles};
+use super::glcm::{GrayLevels, MAX_MATRIX_CELLS, OUTSIDE, nanmean, texture_angles};
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, WeightingNorm, def};
 use crate::error::{Error, Result};
+use crate::numpy::add_reduce;
 
 /// pyradiomics' `glrlm` feature class.
 #[derive(Debug, Clone, Copy, Default)]
@@ -205,7 +206,7 @@ fn angle_matrices(
             for ((t, m), w) in terms.iter_mut().zip(&matrices).zip(&weights) {
                 *t = m[cell] * w;
             }
-            *out = numpy_sum(&terms);
+            *out = add_reduce(&terms);
         }
         matrices = vec![merged];
     }

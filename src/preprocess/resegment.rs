@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::image::{Image, LabelMap};
+use crate::numpy::pairwise_sum;
 use crate::settings::ResegmentMode;
 
 /// Keep only ROI voxels with intensity in the range (absolute, relative to the ROI maximum,
@@ -68,37 +69,4 @@ pub fn resegment(image: &Image, mask: &LabelMap, label: u32, range: &[f64], mode
         labels: labels.into(),
         geometry: mask.geometry.clone(),
     })
-}
-
-/// numpy's pairwise summation (blocks of 8 unrolled, recursion above 128 elements), so means
-/// and variances round like `numpy.mean` / `numpy.std`.
-pub fn pairwise_sum(a: &[f64]) -> f64 {
-    let n = a.len();
-    if n < 8 {
-        let mut s = -0.0;
-        for &v in a {
-            s += v;
-        }
-        s
-    } else if n <= 128 {
-        let mut r = [0.0f64; 8];
-        r.copy_from_slice(&a[..8]);
-        let mut i = 8;
-        while i + 8 <= n {
-            for k in 0..8 {
-                r[k] += a[i + k];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res += a[i];
-            i += 1;
-        }
-        res
-    } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
-    }
 }

@@ -33,7 +33,7 @@ use rayon::prelude::*;
 use super::FilteredImage;
 use crate::error::{Error, Result};
 use crate::image::{Image, LabelMap, PixelType};
-use crate::preprocess::resegment::pairwise_sum;
+use crate::numpy::{complex_sqrt_re, pairwise_sum};
 
 /// scipy's cubic-spline pole, √3 − 2, as the literal scipy's C source holds.
 #[allow(clippy::excessive_precision)]
@@ -291,17 +291,6 @@ fn complex_mul(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
     (a.0 * b.0 - a.1 * b.1, a.0 * b.1 + a.1 * b.0)
 }
 
-/// Real part of the principal square root of re + i·im.
-fn complex_sqrt_re(re: f64, im: f64) -> f64 {
-    let modulus = re.hypot(im);
-    if re >= 0.0 {
-        ((modulus + re) / 2.0).sqrt()
-    } else {
-        let t = ((modulus - re) / 2.0).sqrt();
-        if t == 0.0 { 0.0 } else { im.abs() / (2.0 * t) }
-    }
-}
-
 /// scipy's `sph_harm(m, n, theta, phi)`: θ the azimuth, φ the polar angle, Condon–Shortley
 /// phase, orthonormal on the sphere.
 fn sph_harm(m: i64, n: i64, theta: f64, phi: f64) -> (f64, f64) {
@@ -381,42 +370,16 @@ fn kurtosis(samples: &[f64]) -> f64 {
 fn kurtosis_f32(samples: &[f64]) -> f64 {
     let a: Vec<f32> = samples.iter().map(|&v| v as f32).collect();
     let n = a.len() as f32;
-    let mean = pairwise_sum_f32(&a) / n;
+    let mean = pairwise_sum(&a) / n;
     let squares: Vec<f32> = a.iter().map(|v| (v - mean) * (v - mean)).collect();
-    let m2 = pairwise_sum_f32(&squares) / n;
+    let m2 = pairwise_sum(&squares) / n;
     let fourth: Vec<f32> = squares.iter().map(|s| s * s).collect();
-    let m4 = pairwise_sum_f32(&fourth) / n;
+    let m4 = pairwise_sum(&fourth) / n;
     let floor = f32::EPSILON * mean;
     if m2 <= floor * floor {
         return f64::NAN;
     }
     f64::from(m4 / (m2 * m2) - 3.0)
-}
-
-/// numpy's pairwise summation in float32 (8 accumulators, blocks of 128).
-fn pairwise_sum_f32(a: &[f32]) -> f32 {
-    let n = a.len();
-    if n < 8 {
-        a.iter().fold(-0.0, |s, &v| s + v)
-    } else if n <= 128 {
-        let mut r = [0.0f32; 8];
-        r.copy_from_slice(&a[..8]);
-        let mut i = 8;
-        while i + 8 <= n {
-            for (k, acc) in r.iter_mut().enumerate() {
-                *acc += a[i + k];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for &v in &a[i..] {
-            res += v;
-        }
-        res
-    } else {
-        let half = (n / 2) / 8 * 8;
-        pairwise_sum_f32(&a[..half]) + pairwise_sum_f32(&a[half..])
-    }
 }
 
 /// scipy's cubic B-spline coefficients of the whole image, kept in the box the samples of

@@ -1,0 +1,124 @@
+//! numpy's floating-point reductions, reproduced operation for operation: pyradiomics computes
+//! with numpy, and the order of a sum decides its last bits (and so, at a bin edge, a feature).
+//!
+//! Shared by the preprocessing filters and the feature classes; depends on nothing else.
+
+use std::ops::{Add, Div, Mul, Sub};
+
+/// The float types numpy reduces in their own precision (float32 stays float32).
+pub trait Float: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> {
+    /// numpy starts short sums at −0.0, so that a sum of −0.0 stays −0.0.
+    const NEG_ZERO: Self;
+}
+
+impl Float for f64 {
+    const NEG_ZERO: Self = -0.0;
+}
+
+impl Float for f32 {
+    const NEG_ZERO: Self = -0.0;
+}
+
+/// numpy's pairwise summation (`pairwise_sum` in its add loop): sequential below 8 values,
+/// eight interleaved accumulators up to 128, halves (cut at a multiple of 8) above.
+pub fn pairwise_sum<T: Float>(values: &[T]) -> T {
+    pairwise_sum_by(values, |v| v)
+}
+
+/// [`pairwise_sum`] of `f(v)`, with `f` applied on the fly (numpy applies it to a temporary
+/// array first; the sum is the same).
+pub fn pairwise_sum_by<T: Float>(values: &[T], f: impl Fn(T) -> T + Copy) -> T {
+    const BLOCK: usize = 128;
+    let n = values.len();
+    if n < 8 {
+        let mut sum = T::NEG_ZERO;
+        for &v in values {
+            sum = sum + f(v);
+        }
+        sum
+    } else if n <= BLOCK {
+        let mut acc = [T::NEG_ZERO; 8];
+        for (a, &v) in acc.iter_mut().zip(values) {
+            *a = f(v);
+        }
+        let whole = n - n % 8;
+        for chunk in values[8..whole].chunks_exact(8) {
+            for (a, &v) in acc.iter_mut().zip(chunk) {
+                *a = *a + f(v);
+            }
+        }
+        let mut sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for &v in &values[whole..] {
+            sum = sum + f(v);
+        }
+        sum
+    } else {
+        let half = n / 2;
+        let half = half - half % 8;
+        let (left, right) = values.split_at(half);
+        pairwise_sum_by(left, f) + pairwise_sum_by(right, f)
+    }
+}
+
+/// `add.reduce` where numpy seeds the result with the first element and adds the pairwise
+/// sum of the rest (reductions over a non-contiguous axis, as over GLCM/GLRLM angles).
+pub fn add_reduce(values: &[f64]) -> f64 {
+    match values.split_first() {
+        None => 0.0,
+        Some((first, rest)) => first + pairwise_sum(rest),
+    }
+}
+
+/// Real part of numpy's principal square root of re + i·im.
+pub fn complex_sqrt_re(re: f64, im: f64) -> f64 {
+    let modulus = re.hypot(im);
+    if re >= 0.0 {
+        ((modulus + re) / 2.0).sqrt()
+    } else {
+        let t = ((modulus - re) / 2.0).sqrt();
+        if t == 0.0 { 0.0 } else { im.abs() / (2.0 * t) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_of_integers_are_exact_in_every_regime() {
+        for n in [0usize, 5, 8, 100, 128, 129, 300, 1000] {
+            let v: Vec<f64> = (1..=n).map(|i| i as f64).collect();
+            assert_eq!(pairwise_sum(&v), (n * (n + 1) / 2) as f64, "n = {n}");
+            let w: Vec<f32> = (1..=n.min(100)).map(|i| i as f32).collect();
+            let m = w.len();
+            assert_eq!(pairwise_sum(&w), (m * (m + 1) / 2) as f32);
+        }
+        assert_eq!(add_reduce(&[]), 0.0);
+        assert_eq!(add_reduce(&[1.0, 2.0, 3.0]), 6.0);
+    }
+
+    #[test]
+    fn negative_zero_survives_a_short_sum() {
+        assert!(pairwise_sum(&[-0.0f64, -0.0]).is_sign_negative());
+        assert!(pairwise_sum::<f64>(&[]).is_sign_negative());
+    }
+
+    #[test]
+    fn blocking_changes_the_rounding_as_numpy_does() {
+        // 1e16 then fifteen 1.0s (the spacing at 1e16 is 2): added in sequence every 1.0 is
+        // lost; numpy's accumulators lose only the one added to 1e16 (a tie, to even) and add
+        // the other fourteen to each other first.
+        let mut v = vec![1.0e16];
+        v.extend(std::iter::repeat_n(1.0, 15));
+        assert_eq!(v.iter().fold(-0.0, |s, x| s + x), 1.0e16);
+        assert_eq!(pairwise_sum(&v), 1.0e16 + 14.0);
+    }
+
+    #[test]
+    fn complex_sqrt_real_part() {
+        assert_eq!(complex_sqrt_re(4.0, 0.0), 2.0);
+        assert_eq!(complex_sqrt_re(-4.0, 0.0), 0.0);
+        assert!((complex_sqrt_re(3.0, 4.0) - 2.0).abs() < 1e-15);
+        assert!((complex_sqrt_re(-3.0, 4.0) - 1.0).abs() < 1e-15);
+    }
+}
