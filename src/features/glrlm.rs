@@ -91,8 +91,10 @@ fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], pl
     let size = [roi.shape[0], roi.shape[1], roi.shape[2]];
     let nl = levels.values.len();
     let max_run = plane / nl.max(1);
-    // The index array framed by one layer of outside voxels, so every neighbour exists.
-    let spare = nl as u32;
+    // The index array framed by one layer of outside voxels, so every neighbour exists. Each
+    // level index is stored times max_run: equal exactly when the levels are, and already the
+    // first cell of the level's row of counts.
+    let spare = (nl * max_run) as u32;
     let padded = [size[0] + 2, size[1] + 2, size[2] + 2];
     let mut index = vec![spare; padded[0] * padded[1] * padded[2]];
     let row = size[2];
@@ -100,18 +102,25 @@ fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], pl
         let (z, y) = (r / size[1], r % size[1]);
         let start = ((z + 1) * padded[1] + y + 1) * padded[2] + 1;
         for (d, &l) in index[start..start + row].iter_mut().zip(src) {
-            *d = if l == OUTSIDE { spare } else { l };
+            *d = if l == OUTSIDE { spare } else { l * max_run as u32 };
         }
     }
     let mut counts = vec![0u32; cells];
-    // Run length so far per voxel (0 on the frame), and one angle's counts with the spare row.
+    // Run length so far per voxel (0 on the frame).
     let mut length = vec![0u32; index.len()];
+    // One angle's counts, in COPIES interleaved histograms (voxel i of a row counts into copy
+    // i mod COPIES), each with the spare level's row and one sink cell: consecutive voxels never
+    // increment the same cell, so no chain of read-modify-writes on one cell forms, whether in
+    // a uniform region (sink) or where short runs of one level follow each other.
+    const COPIES: usize = 4;
     let sink = (nl + 1) * max_run;
-    let mut angle_counts = vec![0u32; sink + 8];
+    let stride = sink + 1;
+    let mut copies: [Vec<u32>; COPIES] = std::array::from_fn(|_| vec![0u32; stride]);
+    let mut cell = vec![0u32; row];
     for (a, o) in offsets.iter().enumerate() {
         // A run read backwards is the same run: walk every angle towards higher addresses.
         let lin = ((o[0] * padded[1] as isize + o[1]) * padded[2] as isize + o[2]).unsigned_abs();
-        angle_counts.iter_mut().for_each(|c| *c = 0);
+        copies.iter_mut().for_each(|h| h.fill(0));
         for z in 1..=size[0] {
             for y in 1..=size[1] {
                 let first = (z * padded[1] + y) * padded[2] + 1;
@@ -131,17 +140,34 @@ fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], pl
                         length[v] = (length[v - lin] & 0u32.wrapping_sub(u32::from(index[v - lin] == index[v]))) + 1;
                     }
                 }
-                for (i, ((&l, &n), &len)) in here.iter().zip(next).zip(&length[first..first + row]).enumerate() {
-                    let cell = l as usize * max_run + (len as usize - 1).min(max_run - 1);
-                    // A voxel inside a run adds to one of eight sink cells instead: no branch,
-                    // and no chain of read-modify-writes on one cell across a uniform region.
-                    let cell = if n != l { cell } else { sink + (i & 7) };
-                    angle_counts[cell] += 1;
+                // The cell of every voxel of the row (vectorized), then the counting alone: a
+                // tight loop whose only memory write is the increment.
+                let last = (max_run - 1) as u32;
+                for (((c, &l), &n), &len) in cell.iter_mut().zip(here).zip(next).zip(&length[first..first + row]) {
+                    let at = l + (len - 1).min(last);
+                    // A voxel inside a run counts into the sink instead: no branch.
+                    *c = if n != l { at } else { sink as u32 };
+                }
+                let [h0, h1, h2, h3] = &mut copies;
+                let mut quads = cell.chunks_exact(COPIES);
+                for q in &mut quads {
+                    h0[q[0] as usize] += 1;
+                    h1[q[1] as usize] += 1;
+                    h2[q[2] as usize] += 1;
+                    h3[q[3] as usize] += 1;
+                }
+                for &c in quads.remainder() {
+                    h0[c as usize] += 1;
                 }
             }
         }
-        counts[a * plane..(a + 1) * plane].copy_from_slice(&angle_counts[..plane]);
-        let multi = angle_counts[..plane]
+        let merged = &mut counts[a * plane..(a + 1) * plane];
+        for copy in &copies {
+            for (m, &c) in merged.iter_mut().zip(&copy[..plane]) {
+                *m += c;
+            }
+        }
+        let multi = counts[a * plane..(a + 1) * plane]
             .chunks_exact(max_run)
             .any(|lengths| lengths[1..].iter().any(|&c| c > 0));
         if !multi && !line_with_two_voxels(&levels.index, [size[0] as isize, size[1] as isize, size[2] as isize], o) {
