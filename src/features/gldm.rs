@@ -3,7 +3,7 @@
 //! For each ROI voxel, count its in-ROI neighbours (bidirectional offsets at `distances`) whose
 //! gray level differs by at most `gldm_a`; the voxel goes into dependence size count + 1.
 
-use super::glszm::{GrayLevels, NeighbourSteps, SizeMatrixSums, force2d_axis, validate};
+use super::glszm::{FramedRows, GrayLevels, NeighbourSteps, SizeMatrixSums, force2d_axis, validate};
 use super::{ClassSettings, FeatureClass, FeatureDef, RoiView, def, removed};
 use crate::error::{Error, Result};
 
@@ -51,24 +51,56 @@ impl FeatureClass for GrayLevelDependence {
         let n_sizes = steps.len() + 1;
         let mut counts = vec![0u32; levels.len() * n_sizes];
         let [nz, ny, nx] = roi.shape;
-        let mut index = 0usize;
-        for z in 0..nz {
-            for y in 0..ny {
-                for x in 0..nx {
-                    if roi.mask[index] {
-                        let gray = roi.gray_levels[index];
-                        let mut dependent = 0usize;
-                        // Branch-free count: dependence is data-driven and would mispredict.
-                        steps.for_each([z, y, x], index, |j| {
-                            if let (Some(&inside), Some(&g)) = (roi.mask.get(j), roi.gray_levels.get(j)) {
-                                dependent += usize::from(inside & (i64::from(gray.abs_diff(g)) <= alpha));
-                            }
-                        });
-                        if let Some(c) = counts.get_mut(levels.index(gray) * n_sizes + dependent) {
-                            *c += 1;
-                        }
+        let max_level = i64::from(roi.max_gray_level());
+        if (0..1 << 30).contains(&alpha) && max_level < 1 << 30 {
+            // Offset by offset over framed rows. The frame holds −(α + 1), which is more than
+            // α away from every level (all ≥ 1), so frame neighbours never count.
+            let rows = FramedRows::new(roi.shape, &settings.distances, force2d_axis(settings)?);
+            let outside = -(alpha as i32) - 1;
+            let framed = rows.frame(outside, |i| {
+                if roi.mask[i] {
+                    roi.gray_levels[i] as i32
+                } else {
+                    outside
+                }
+            });
+            let a = alpha as i32;
+            let mut dependent = vec![0u32; nx];
+            rows.for_each_row(|first, neighbours, here| {
+                let centre = &framed[here..here + nx];
+                dependent.fill(0);
+                for &start in neighbours {
+                    for ((d, &c), &g) in dependent.iter_mut().zip(centre).zip(&framed[start..start + nx]) {
+                        let diff = c - g;
+                        *d += u32::from((diff <= a) & (diff >= -a));
                     }
-                    index += 1;
+                }
+                for (x, &d) in dependent.iter().enumerate() {
+                    let i = first + x;
+                    if roi.mask[i] {
+                        counts[levels.index(roi.gray_levels[i]) * n_sizes + d as usize] += 1;
+                    }
+                }
+            });
+        } else {
+            let mut index = 0usize;
+            for z in 0..nz {
+                for y in 0..ny {
+                    for x in 0..nx {
+                        if roi.mask[index] {
+                            let gray = roi.gray_levels[index];
+                            let mut dependent = 0usize;
+                            steps.for_each([z, y, x], index, |j| {
+                                if let (Some(&inside), Some(&g)) = (roi.mask.get(j), roi.gray_levels.get(j)) {
+                                    dependent += usize::from(inside & (i64::from(gray.abs_diff(g)) <= alpha));
+                                }
+                            });
+                            if let Some(c) = counts.get_mut(levels.index(gray) * n_sizes + dependent) {
+                                *c += 1;
+                            }
+                        }
+                        index += 1;
+                    }
                 }
             }
         }

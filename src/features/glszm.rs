@@ -281,6 +281,85 @@ impl NeighbourSteps {
     }
 }
 
+/// The ROI box framed by `margin` extra voxels on every side (the largest offset per axis), and
+/// every offset as one step in the framed array. A neighbour loop then runs offset by offset
+/// over whole rows with no bounds checks and no branches, which the compiler vectorizes; the
+/// frame holds a value the caller picks so that frame voxels never count.
+pub(crate) struct FramedRows {
+    shape: [usize; 3],
+    margin: [usize; 3],
+    framed: [usize; 3],
+    deltas: Vec<usize>,
+}
+
+impl FramedRows {
+    /// Same offsets as [`NeighbourSteps::new`] (call that first: it reports an empty set).
+    pub(crate) fn new(shape: [usize; 3], distances: &[usize], force2d: Option<usize>) -> Self {
+        let offsets = angles(shape, distances, true, force2d);
+        let mut margin = [0usize; 3];
+        for o in &offsets {
+            for a in 0..3 {
+                margin[a] = margin[a].max(o[a].unsigned_abs());
+            }
+        }
+        let framed = [
+            shape[0] + 2 * margin[0],
+            shape[1] + 2 * margin[1],
+            shape[2] + 2 * margin[2],
+        ];
+        let stride = [(framed[1] * framed[2]) as isize, framed[2] as isize, 1];
+        // Steps from a row's first voxel, shifted by the margin so that they are all ≥ 0.
+        let origin = (margin[0] as isize * stride[0]) + (margin[1] as isize * stride[1]) + margin[2] as isize;
+        let deltas = offsets
+            .iter()
+            .map(|o| (origin + o[0] * stride[0] + o[1] * stride[1] + o[2]) as usize)
+            .collect();
+        FramedRows {
+            shape,
+            margin,
+            framed,
+            deltas,
+        }
+    }
+
+    /// `value(i)` of every ROI-box voxel (linear index `i`), `outside` in the frame.
+    pub(crate) fn frame<T: Copy>(&self, outside: T, value: impl Fn(usize) -> T) -> Vec<T> {
+        let [_, fy, fx] = self.framed;
+        let [nz, ny, nx] = self.shape;
+        let mut out = vec![outside; self.framed.iter().product()];
+        for z in 0..nz {
+            for y in 0..ny {
+                let start = ((z + self.margin[0]) * fy + y + self.margin[1]) * fx + self.margin[2];
+                let first = (z * ny + y) * nx;
+                for (x, slot) in out[start..start + nx].iter_mut().enumerate() {
+                    *slot = value(first + x);
+                }
+            }
+        }
+        out
+    }
+
+    /// Call `row(first, neighbours)` for every row of the box: `first` is the linear index of
+    /// its first voxel, and `neighbours(k)` the framed start of the row moved by offset k
+    /// (for `framed[start + x]`, x < row length). Rows come in C order.
+    pub(crate) fn for_each_row(&self, mut row: impl FnMut(usize, &[usize], usize)) {
+        let [_, fy, fx] = self.framed;
+        let [nz, ny, nx] = self.shape;
+        let mut starts = vec![0usize; self.deltas.len()];
+        for z in 0..nz {
+            for y in 0..ny {
+                // Framed index of the row's first voxel minus the margin offset.
+                let corner = (z * fy + y) * fx;
+                for (s, &d) in starts.iter_mut().zip(&self.deltas) {
+                    *s = corner + d;
+                }
+                let here = corner + (self.margin[0] * fy + self.margin[1]) * fx + self.margin[2];
+                row((z * ny + y) * nx, &starts, here);
+            }
+        }
+    }
+}
+
 /// The gray levels present in the ROI (sorted) and a map from a level to its position.
 pub(crate) struct GrayLevels {
     values: Vec<u32>,

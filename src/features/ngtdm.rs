@@ -5,7 +5,7 @@
 //! offsets at `distances`, centre excluded) and s_i accumulates |i − Ā|. A voxel without any
 //! in-ROI neighbour still counts in n_i, with a difference of 0 (pyradiomics, not IBSI).
 
-use super::glszm::{GrayLevels, NeighbourSteps, force2d_axis, validate};
+use super::glszm::{FramedRows, GrayLevels, NeighbourSteps, force2d_axis, validate};
 use super::{ClassSettings, FeatureClass, FeatureDef, RoiView, def};
 use crate::error::Result;
 
@@ -38,32 +38,60 @@ impl FeatureClass for NeighbouringGrayToneDifference {
         let mut n = vec![0.0f64; levels.len()];
         let mut s = vec![0.0f64; levels.len()];
         let [nz, ny, nx] = roi.shape;
-        let mut index = 0usize;
-        for z in 0..nz {
-            for y in 0..ny {
-                for x in 0..nx {
-                    if roi.mask[index] {
-                        let gray = roi.gray_levels[index];
-                        // The C code sums integer levels in a double: exact, like this u64.
-                        let (mut count, mut sum) = (0u64, 0u64);
-                        steps.for_each([z, y, x], index, |j| {
-                            if let (Some(&inside), Some(&g)) = (roi.mask.get(j), roi.gray_levels.get(j)) {
-                                count += u64::from(inside);
-                                sum += u64::from(g) * u64::from(inside);
-                            }
-                        });
-                        let diff = if count == 0 {
-                            0.0
-                        } else {
-                            (f64::from(gray) - sum as f64 / count as f64).abs()
-                        };
-                        let li = levels.index(gray);
-                        if let (Some(n_i), Some(s_i)) = (n.get_mut(li), s.get_mut(li)) {
-                            *n_i += 1.0;
-                            *s_i += diff;
-                        }
+        // The C code sums integer levels in a double: exact, like these integer sums.
+        let mut add = |gray: u32, count: u64, sum: u64| {
+            let diff = if count == 0 {
+                0.0
+            } else {
+                (f64::from(gray) - sum as f64 / count as f64).abs()
+            };
+            let li = levels.index(gray);
+            if let (Some(n_i), Some(s_i)) = (n.get_mut(li), s.get_mut(li)) {
+                *n_i += 1.0;
+                *s_i += diff;
+            }
+        };
+        if u64::from(roi.max_gray_level()) * (steps.len() as u64) < u64::from(u32::MAX) {
+            // Offset by offset over framed rows; frame voxels are outside (count 0, level 0).
+            let rows = FramedRows::new(roi.shape, &settings.distances, force2d_axis(settings)?);
+            let inside = rows.frame(0u32, |i| u32::from(roi.mask[i]));
+            let weighted = rows.frame(0u32, |i| if roi.mask[i] { roi.gray_levels[i] } else { 0 });
+            let (mut count, mut sum) = (vec![0u32; nx], vec![0u32; nx]);
+            rows.for_each_row(|first, neighbours, _| {
+                count.fill(0);
+                sum.fill(0);
+                for &start in neighbours {
+                    for (c, &v) in count.iter_mut().zip(&inside[start..start + nx]) {
+                        *c += v;
                     }
-                    index += 1;
+                    for (t, &g) in sum.iter_mut().zip(&weighted[start..start + nx]) {
+                        *t += g;
+                    }
+                }
+                for x in 0..nx {
+                    let i = first + x;
+                    if roi.mask[i] {
+                        add(roi.gray_levels[i], u64::from(count[x]), u64::from(sum[x]));
+                    }
+                }
+            });
+        } else {
+            let mut index = 0usize;
+            for z in 0..nz {
+                for y in 0..ny {
+                    for x in 0..nx {
+                        if roi.mask[index] {
+                            let (mut count, mut sum) = (0u64, 0u64);
+                            steps.for_each([z, y, x], index, |j| {
+                                if let (Some(&inside), Some(&g)) = (roi.mask.get(j), roi.gray_levels.get(j)) {
+                                    count += u64::from(inside);
+                                    sum += u64::from(g) * u64::from(inside);
+                                }
+                            });
+                            add(roi.gray_levels[index], count, sum);
+                        }
+                        index += 1;
+                    }
                 }
             }
         }
