@@ -52,9 +52,11 @@ impl FeatureClass for GrayLevelSizeZone {
             )));
         }
         // The C code builds its angles with distance 1 regardless of the `distances` setting.
-        let steps = NeighbourSteps::new(roi.shape, &[1], force2d_axis(settings)?)?;
+        let force2d = force2d_axis(settings)?;
+        // Reports an ROI box too thin for any offset, as pyradiomics does.
+        NeighbourSteps::new(roi.shape, &[1], force2d)?;
         let levels = GrayLevels::new(roi, n_voxels)?;
-        let zones = find_zones(roi, &steps, &levels);
+        let zones = find_zones(roi, &FramedRows::new(roi.shape, &[1], force2d), &levels);
 
         // Zones sorted by (level index, size): equal cells are adjacent.
         let mut per_level = vec![0.0f64; levels.len()];
@@ -117,17 +119,12 @@ impl FeatureClass for GrayLevelSizeZone {
 }
 
 /// Flood-fill every zone; returns one key `(level index << 32) | size` per zone, sorted.
-fn find_zones(roi: &RoiView<'_>, steps: &NeighbourSteps, levels: &GrayLevels) -> Vec<u64> {
-    let [_, ny, nx] = roi.shape;
-    let plane = ny * nx;
-    // Gray level of every ROI voxel not yet in a zone, 0 elsewhere: one compare tells whether a
-    // neighbour joins the current zone (levels are ≥ 1).
-    let mut pending: Vec<u32> = roi
-        .mask
-        .iter()
-        .zip(roi.gray_levels)
-        .map(|(&m, &g)| if m { g } else { 0 })
-        .collect();
+fn find_zones(roi: &RoiView<'_>, rows: &FramedRows, levels: &GrayLevels) -> Vec<u64> {
+    // Gray level of every ROI voxel not yet in a zone, 0 elsewhere and in the frame: one
+    // compare tells whether a neighbour joins the current zone (levels are ≥ 1), and in the
+    // framed array every neighbour is one fixed step away, with no bounds to check.
+    let mut pending = rows.frame(0u32, |i| if roi.mask[i] { roi.gray_levels[i] } else { 0 });
+    let steps = rows.steps();
     let mut stack: Vec<usize> = Vec::new();
     let mut zones: Vec<u64> = Vec::new();
     for seed in 0..pending.len() {
@@ -140,15 +137,15 @@ fn find_zones(roi: &RoiView<'_>, steps: &NeighbourSteps, levels: &GrayLevels) ->
         let mut size: u64 = 0;
         while let Some(k) = stack.pop() {
             size += 1;
-            let coord = [k / plane, (k / nx) % ny, k % nx];
-            steps.for_each(coord, k, |j| {
+            for &step in &steps {
+                let j = k.wrapping_add_signed(step);
                 if let Some(p) = pending.get_mut(j) {
                     if *p == gray {
                         *p = 0;
                         stack.push(j);
                     }
                 }
-            });
+            }
         }
         zones.push(((levels.index(gray) as u64) << 32) | size);
     }
@@ -320,6 +317,13 @@ impl FramedRows {
             framed,
             deltas,
         }
+    }
+
+    /// Each offset as a signed step between framed indices (voxel to neighbour).
+    pub(crate) fn steps(&self) -> Vec<isize> {
+        let [_, fy, fx] = self.framed;
+        let origin = ((self.margin[0] * fy + self.margin[1]) * fx + self.margin[2]) as isize;
+        self.deltas.iter().map(|&d| d as isize - origin).collect()
     }
 
     /// `value(i)` of every ROI-box voxel (linear index `i`), `outside` in the frame.
@@ -547,7 +551,7 @@ mod tests {
     #[test]
     fn zones_are_26_connected() {
         // Two voxels touching only at a corner form one zone; a gap splits them.
-        let steps = NeighbourSteps::new([2, 2, 2], &[1], None).unwrap();
+        let steps = FramedRows::new([2, 2, 2], &[1], None);
         let mask = [true, false, false, false, false, false, false, true];
         let gray = [4u32, 0, 0, 0, 0, 0, 0, 4];
         let view = RoiView {
@@ -562,7 +566,7 @@ mod tests {
             shape: [1, 1, 9],
             ..roi(&split, &gray3)
         };
-        let steps = NeighbourSteps::new([1, 1, 9], &[1], None).unwrap();
+        let steps = FramedRows::new([1, 1, 9], &[1], None);
         assert_eq!(find_zones(&view, &steps, &levels), vec![1, 1]);
     }
 }
