@@ -504,26 +504,54 @@ impl BSplineCoefficients {
         }
     }
 
-    /// Evaluate every inside point of a scan line (others get 0), four points at a time: their
+    /// Evaluate every inside point of a scan line (others get 0), eight points at a time: their
     /// sums are independent chains, so interleaving them hides the latency of each one's
-    /// strictly ordered 64-term sum.
+    /// strictly ordered 64-term sum. Along an axis-aligned line only x changes, so the y and z
+    /// parts of the support are computed again only when y or z differ from the last point's.
     fn evaluate_line(&self, input: &ItkGeometry, coords: &[[f64; 3]], line: &mut [f64]) {
-        let mut batch = [Support::default(); 4];
-        let mut slots = [0usize; 4];
+        let mut batch = [Support::default(); LANES];
+        let mut slots = [0usize; LANES];
         let mut filled = 0;
+        let mut yz: Option<([u64; 2], [AxisSupport; 2], [u32; 16])> = None;
         line.fill(0.0);
         for (i, c) in coords.iter().enumerate().take(line.len()) {
-            if input.is_inside(*c) {
-                batch[filled] = self.support(*c);
-                slots[filled] = i;
-                filled += 1;
-                if filled == 4 {
-                    let sums = self.sum4(&batch);
-                    for (&slot, sum) in slots.iter().zip(sums) {
-                        line[slot] = sum;
+            if !input.is_inside(*c) {
+                continue;
+            }
+            let key = [c[1].to_bits(), c[2].to_bits()];
+            let (_, [sy, sz], rows) = match yz {
+                Some(cached) if cached.0 == key => cached,
+                _ => {
+                    let (sy, sz) = (self.axis_support(1, c[1]), self.axis_support(2, c[2]));
+                    let [bx, by, _] = self.extent;
+                    let mut rows = [0u32; 16];
+                    for (iz, &oz) in sz.offsets.iter().enumerate() {
+                        for (iy, &oy) in sy.offsets.iter().enumerate() {
+                            rows[4 * iz + iy] = ((oz as usize * by + oy as usize) * bx) as u32;
+                        }
                     }
-                    filled = 0;
+                    *yz.insert((key, [sy, sz], rows))
                 }
+            };
+            let sx = self.axis_support(0, c[0]);
+            let p = &mut batch[filled];
+            for iy in 0..4 {
+                for ix in 0..4 {
+                    // ITK's weight product ((1·wx)·wy)·wz: its first factor shared by the z.
+                    p.wxy[4 * iy + ix] = sx.weights[ix] * sy.weights[iy];
+                }
+            }
+            p.wz = sz.weights;
+            p.rows = rows;
+            p.x = sx.offsets;
+            slots[filled] = i;
+            filled += 1;
+            if filled == LANES {
+                let sums = self.sum_lanes(&batch);
+                for (&slot, sum) in slots.iter().zip(sums) {
+                    line[slot] = sum;
+                }
+                filled = 0;
             }
         }
         for k in 0..filled {
@@ -531,98 +559,101 @@ impl BSplineCoefficients {
         }
     }
 
-    /// BSplineInterpolateImageFunction's region of support and weights (order 3) for one point.
-    fn support(&self, c: [f64; 3]) -> Support {
-        let mut support = Support::default();
-        for (a, &ca) in c.iter().enumerate() {
-            // ITK floors the index after casting it to float.
-            let first = (ca as f32).floor() as i64 - 1;
-            let w = ca - (first + 1) as f64;
-            let w3 = (1.0 / 6.0) * w * w * w;
-            let w0 = (1.0 / 6.0) + 0.5 * w * (w - 1.0) - w3;
-            let w2 = w + w0 - 2.0 * w3;
-            let w1 = 1.0 - w0 - w2 - w3;
-            support.weights[a] = [w0, w1, w2, w3];
-            let n = self.size[a] as i64;
-            let end = n - 1;
-            for (k, offset) in support.offsets[a].iter_mut().enumerate() {
-                let mut e = first + k as i64;
-                if n == 1 {
-                    e = 0;
-                } else {
-                    // ITK's two successive reflections (about 0, then about the last index).
-                    if e < 0 {
-                        e = -e;
-                    }
-                    if e >= end {
-                        e = end - (e - end);
-                    }
+    /// BSplineInterpolateImageFunction's weights (order 3) and mirrored coefficient indices
+    /// (within the stored box) along axis `a` for continuous index `ca`.
+    fn axis_support(&self, a: usize, ca: f64) -> AxisSupport {
+        // ITK floors the index after casting it to float.
+        let first = floor_f32(ca as f32) - 1;
+        let w = ca - (first + 1) as f64;
+        let w3 = (1.0 / 6.0) * w * w * w;
+        let w0 = (1.0 / 6.0) + 0.5 * w * (w - 1.0) - w3;
+        let w2 = w + w0 - 2.0 * w3;
+        let w1 = 1.0 - w0 - w2 - w3;
+        let n = self.size[a] as i64;
+        let end = n - 1;
+        let mut offsets = [0u32; 4];
+        for (k, offset) in offsets.iter_mut().enumerate() {
+            let mut e = first + k as i64;
+            if n == 1 {
+                e = 0;
+            } else {
+                // ITK's two successive reflections (about 0, then about the last index).
+                if e < 0 {
+                    e = -e;
                 }
-                let in_box = (e - self.bbox[a][0] as i64).clamp(0, self.extent[a] as i64 - 1);
-                *offset = in_box as usize;
+                if e >= end {
+                    e = end - (e - end);
+                }
             }
+            *offset = (e - self.bbox[a][0] as i64).clamp(0, self.extent[a] as i64 - 1) as u32;
         }
-        // Row starts (z, y) within the box; x offsets are added in the sum.
-        let [bx, by, _] = self.extent;
-        for (iz, &oz) in support.offsets[2].iter().enumerate() {
-            for (iy, &oy) in support.offsets[1].iter().enumerate() {
-                support.rows[4 * iz + iy] = (oz * by + oy) * bx;
-            }
+        AxisSupport {
+            weights: [w0, w1, w2, w3],
+            offsets,
         }
-        support
     }
 
     /// ITK's sum: ((1·wx)·wy)·wz · coefficient, x fastest, then y, then z.
     fn sum(&self, s: &Support) -> f64 {
         let mut sum = 0.0;
-        for iz in 0..4 {
-            for iy in 0..4 {
-                let row = s.rows[4 * iz + iy];
-                for ix in 0..4 {
-                    sum += s.weights[0][ix]
-                        * s.weights[1][iy]
-                        * s.weights[2][iz]
-                        * self.coefficient(row + s.offsets[0][ix]);
-                }
-            }
+        for k in 0..64 {
+            sum += s.wxy[k % 16] * s.wz[k / 16] * self.values[s.at(k)];
         }
         sum
     }
 
-    /// [`Self::sum`] for four points in lockstep (each keeps its own ordered chain).
-    fn sum4(&self, s: &[Support; 4]) -> [f64; 4] {
-        let mut sums = [0.0; 4];
-        for iz in 0..4 {
-            for iy in 0..4 {
-                for ix in 0..4 {
-                    for (sum, p) in sums.iter_mut().zip(s) {
-                        let row = p.rows[4 * iz + iy];
-                        *sum += p.weights[0][ix]
-                            * p.weights[1][iy]
-                            * p.weights[2][iz]
-                            * self.coefficient(row + p.offsets[0][ix]);
-                    }
-                }
+    /// [`Self::sum`] for LANES points in lockstep (each keeps its own ordered chain).
+    fn sum_lanes(&self, s: &[Support; LANES]) -> [f64; LANES] {
+        let mut sums = [0.0; LANES];
+        for k in 0..64 {
+            for (sum, p) in sums.iter_mut().zip(s) {
+                *sum += p.wxy[k % 16] * p.wz[k / 16] * self.values[p.at(k)];
             }
         }
         sums
     }
+}
 
-    fn coefficient(&self, offset: usize) -> f64 {
-        self.values.get(offset).copied().unwrap_or(0.0)
+/// One axis of a point's 4×4×4 support.
+#[derive(Clone, Copy)]
+struct AxisSupport {
+    weights: [f64; 4],
+    /// Coefficient indices along the axis, within the stored box.
+    offsets: [u32; 4],
+}
+
+/// The 4×4×4 support of one B-spline evaluation (offsets fit u32: the stored box is the ROI's
+/// neighbourhood, far below 2³² coefficients).
+#[derive(Clone, Copy, Default)]
+struct Support {
+    /// wx·wy per (y, x), index 4·iy + ix.
+    wxy: [f64; 16],
+    /// wz per z.
+    wz: [f64; 4],
+    /// Flat offset of each (z, y) row within the stored box, index 4·iz + iy.
+    rows: [u32; 16],
+    /// x indices within the stored box.
+    x: [u32; 4],
+}
+
+impl Support {
+    /// Flat offset of coefficient k = 16·iz + 4·iy + ix.
+    #[inline]
+    fn at(&self, k: usize) -> usize {
+        (self.rows[k / 4] + self.x[k % 4]) as usize
     }
 }
 
-/// The 4×4×4 support of one B-spline evaluation.
-#[derive(Clone, Copy, Default)]
-struct Support {
-    /// Weights per axis (x, y, z).
-    weights: [[f64; 4]; 3],
-    /// Coefficient offsets per axis within the stored box.
-    offsets: [[usize; 4]; 3],
-    /// Flat offsets of the 16 (z, y) rows, index 4·iz + iy.
-    rows: [usize; 16],
+/// `x.floor() as i64` without a libm call (baseline x86-64 has no rounding instruction): the
+/// truncation, one less when it rounded up. Exact for every f32 (those of magnitude ≥ 2²³
+/// are integers already; beyond i64 both saturate).
+fn floor_f32(x: f32) -> i64 {
+    let t = x as i64;
+    if (t as f32) > x { t - 1 } else { t }
 }
+
+/// Points evaluated in lockstep by [`BSplineCoefficients::evaluate_line`].
+const LANES: usize = 8;
 
 /// [`prefilter_lanes`] for one contiguous line (same arithmetic, tighter loops).
 fn prefilter_line(s: &mut [f64]) {
