@@ -115,57 +115,75 @@ impl FeatureClass for GrayLevelCooccurrence {
 }
 
 /// Count `P[a][i][j]`: voxel of level index `i` whose neighbour at offset `a` has level index `j`,
-/// both in the ROI. One pass over the voxels, all angles per voxel.
+/// both in the ROI.
+///
+/// Angle by angle over a copy of the level indices framed by outside voxels (so every neighbour
+/// exists): each row's cells `i·(n+1) + j` come from one vectorized pass, outside voxels carrying
+/// the spare level n whose row and column are dropped; a tight loop then counts them into four
+/// interleaved histograms, so no chain of increments to one cell forms in a uniform region.
 fn count_cooccurrences(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], cells: usize) -> Vec<u32> {
+    const COPIES: usize = 4;
     let nl = levels.values.len();
     let plane = nl * nl;
-    let size = [roi.shape[0] as isize, roi.shape[1] as isize, roi.shape[2] as isize];
-    let linear: Vec<isize> = offsets
-        .iter()
-        .map(|o| (o[0] * size[1] + o[1]) * size[2] + o[2])
-        .collect();
-    // Voxels at least `low` from the lower and `high` from the upper border have every
-    // neighbour inside the box, so they skip the per-angle bounds checks.
-    let mut low = [0isize; 3];
-    let mut high = [0isize; 3];
+    let side = nl + 1;
+    let [nz, ny, nx] = roi.shape;
+    let mut margin = [0usize; 3];
     for o in offsets {
-        for axis in 0..3 {
-            low[axis] = low[axis].max(-o[axis]);
-            high[axis] = high[axis].max(o[axis]);
+        for a in 0..3 {
+            margin[a] = margin[a].max(o[a].unsigned_abs());
         }
     }
-    let x_interior = low[2]..size[2] - high[2];
+    let framed_size = [nz + 2 * margin[0], ny + 2 * margin[1], nx + 2 * margin[2]];
+    let stride = [(framed_size[1] * framed_size[2]) as isize, framed_size[2] as isize, 1];
+    let spare = nl as u32;
+    // The neighbour's index j, and the voxel's own i·(n+1), framed by the spare level.
+    let mut there = vec![spare; framed_size.iter().product()];
+    for z in 0..nz {
+        for y in 0..ny {
+            let start = ((z + margin[0]) * framed_size[1] + y + margin[1]) * framed_size[2] + margin[2];
+            let src = &levels.index[(z * ny + y) * nx..(z * ny + y + 1) * nx];
+            for (d, &l) in there[start..start + nx].iter_mut().zip(src) {
+                *d = if l == OUTSIDE { spare } else { l };
+            }
+        }
+    }
+    let here: Vec<u32> = there.iter().map(|&l| l * side as u32).collect();
     let mut counts = vec![0u32; cells];
-    let index = &levels.index;
-    let mut v = 0usize;
-    for z in 0..size[0] {
-        for y in 0..size[1] {
-            let row_interior = z >= low[0] && z < size[0] - high[0] && y >= low[1] && y < size[1] - high[1];
-            for x in 0..size[2] {
-                let here = index[v];
-                if here != OUTSIDE {
-                    let base = here as usize * nl;
-                    if row_interior && x_interior.contains(&x) {
-                        for (a, &lin) in linear.iter().enumerate() {
-                            let there = index[(v as isize + lin) as usize];
-                            if there != OUTSIDE {
-                                counts[a * plane + base + there as usize] += 1;
-                            }
-                        }
-                    } else {
-                        for (a, (o, &lin)) in offsets.iter().zip(&linear).enumerate() {
-                            let (nz, ny, nx) = (z + o[0], y + o[1], x + o[2]);
-                            if nz < 0 || ny < 0 || nx < 0 || nz >= size[0] || ny >= size[1] || nx >= size[2] {
-                                continue;
-                            }
-                            let there = index[(v as isize + lin) as usize];
-                            if there != OUTSIDE {
-                                counts[a * plane + base + there as usize] += 1;
-                            }
-                        }
-                    }
+    let mut copies: [Vec<u32>; COPIES] = std::array::from_fn(|_| vec![0u32; side * side]);
+    let mut cell = vec![0u32; nx];
+    for (a, o) in offsets.iter().enumerate() {
+        copies.iter_mut().for_each(|h| h.fill(0));
+        let step = o[0] * stride[0] + o[1] * stride[1] + o[2];
+        for z in 0..nz {
+            for y in 0..ny {
+                let start = ((z + margin[0]) * framed_size[1] + y + margin[1]) * framed_size[2] + margin[2];
+                let neighbour = start.wrapping_add_signed(step);
+                for ((c, &i), &j) in cell
+                    .iter_mut()
+                    .zip(&here[start..start + nx])
+                    .zip(&there[neighbour..neighbour + nx])
+                {
+                    *c = i + j;
                 }
-                v += 1;
+                let [h0, h1, h2, h3] = &mut copies;
+                let mut quads = cell.chunks_exact(COPIES);
+                for q in &mut quads {
+                    h0[q[0] as usize] += 1;
+                    h1[q[1] as usize] += 1;
+                    h2[q[2] as usize] += 1;
+                    h3[q[3] as usize] += 1;
+                }
+                for &c in quads.remainder() {
+                    h0[c as usize] += 1;
+                }
+            }
+        }
+        let matrix = &mut counts[a * plane..(a + 1) * plane];
+        for copy in &copies {
+            for (row, counts_row) in copy.chunks_exact(side).take(nl).zip(matrix.chunks_exact_mut(nl)) {
+                for (m, &c) in counts_row.iter_mut().zip(&row[..nl]) {
+                    *m += c;
+                }
             }
         }
     }
