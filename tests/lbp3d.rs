@@ -283,6 +283,27 @@ fn lbp3d_images_match_pyradiomics() {
         1,
     );
 
+    // A radius larger than the image: every sample lies outside and reads 0.
+    let im = make_image(&mut rng, [5, 6, 7], PixelType::I16, false);
+    add(
+        "radius_beyond_image",
+        im.clone(),
+        make_mask(&im, 1, false, false),
+        1,
+        2,
+        40.0,
+        1,
+    );
+    add(
+        "radius_1e300",
+        im.clone(),
+        make_mask(&im, 1, false, false),
+        1,
+        2,
+        1e300,
+        0,
+    );
+
     let theirs = oracle(&py, "lbp3d-images", &cases);
     let mut cmp = Comparison::default();
     let (mut voxels, mut exact, mut nans) = (0usize, 0usize, 0usize);

@@ -402,7 +402,9 @@ impl SplineCoefficients {
         let [nz, ny, nx] = size;
         // The box: ROI bounds ± (radius + the spline's reach), within the image. Mirrored
         // indices near a border stay inside it, as it then starts at 0 or ends at n − 1.
-        let reach = radius.ceil() as usize + 2;
+        // A radius beyond the image puts every sample outside (read as 0, no coefficient).
+        let largest = size.iter().copied().max().unwrap_or(1) as f64;
+        let reach = radius.ceil().min(largest) as usize + 2;
         let mut lo = [usize::MAX; 3];
         let mut hi = [0usize; 3];
         for &p in roi {
