@@ -11,6 +11,7 @@
 use nalgebra::DMatrix;
 use nalgebra::linalg::Hessenberg;
 
+use super::histogram::InterleavedHistogram;
 use super::neighbourhood::angles;
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, WeightingNorm, def, removed};
 use crate::error::{Error, Result};
@@ -122,7 +123,6 @@ impl FeatureClass for GrayLevelCooccurrence {
 /// the spare level n whose row and column are dropped; a tight loop then counts them into four
 /// interleaved histograms, so no chain of increments to one cell forms in a uniform region.
 fn count_cooccurrences(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], cells: usize) -> Vec<u32> {
-    const COPIES: usize = 4;
     let nl = levels.values.len();
     let plane = nl * nl;
     let side = nl + 1;
@@ -149,10 +149,10 @@ fn count_cooccurrences(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize
     }
     let here: Vec<u32> = there.iter().map(|&l| l * side as u32).collect();
     let mut counts = vec![0u32; cells];
-    let mut copies: [Vec<u32>; COPIES] = std::array::from_fn(|_| vec![0u32; side * side]);
+    let mut histogram = InterleavedHistogram::new(side * side);
     let mut cell = vec![0u32; nx];
     for (a, o) in offsets.iter().enumerate() {
-        copies.iter_mut().for_each(|h| h.fill(0));
+        histogram.clear();
         let step = o[0] * stride[0] + o[1] * stride[1] + o[2];
         for z in 0..nz {
             for y in 0..ny {
@@ -165,26 +165,13 @@ fn count_cooccurrences(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize
                 {
                     *c = i + j;
                 }
-                let [h0, h1, h2, h3] = &mut copies;
-                let mut quads = cell.chunks_exact(COPIES);
-                for q in &mut quads {
-                    h0[q[0] as usize] += 1;
-                    h1[q[1] as usize] += 1;
-                    h2[q[2] as usize] += 1;
-                    h3[q[3] as usize] += 1;
-                }
-                for &c in quads.remainder() {
-                    h0[c as usize] += 1;
-                }
+                histogram.count(&cell);
             }
         }
+        // Drop the spare level's row and column.
         let matrix = &mut counts[a * plane..(a + 1) * plane];
-        for copy in &copies {
-            for (row, counts_row) in copy.chunks_exact(side).take(nl).zip(matrix.chunks_exact_mut(nl)) {
-                for (m, &c) in counts_row.iter_mut().zip(&row[..nl]) {
-                    *m += c;
-                }
-            }
+        for (i, row) in matrix.chunks_exact_mut(nl).enumerate() {
+            histogram.add_to(i * side..i * side + nl, row);
         }
     }
     counts

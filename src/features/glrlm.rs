@@ -6,6 +6,7 @@
 //! walks the run forward. Features are computed per angle and averaged with `nanmean`.
 
 use super::glcm::{GrayLevels, MAX_MATRIX_CELLS, OUTSIDE, nanmean, texture_angles};
+use super::histogram::InterleavedHistogram;
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, WeightingNorm, def};
 use crate::error::{Error, Result};
 use crate::numpy::add_reduce;
@@ -108,19 +109,14 @@ fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], pl
     let mut counts = vec![0u32; cells];
     // Run length so far per voxel (0 on the frame).
     let mut length = vec![0u32; index.len()];
-    // One angle's counts, in COPIES interleaved histograms (voxel i of a row counts into copy
-    // i mod COPIES), each with the spare level's row and one sink cell: consecutive voxels never
-    // increment the same cell, so no chain of read-modify-writes on one cell forms, whether in
-    // a uniform region (sink) or where short runs of one level follow each other.
-    const COPIES: usize = 4;
+    // One angle's counts, with the spare level's row and one sink cell.
     let sink = (nl + 1) * max_run;
-    let stride = sink + 1;
-    let mut copies: [Vec<u32>; COPIES] = std::array::from_fn(|_| vec![0u32; stride]);
+    let mut histogram = InterleavedHistogram::new(sink + 1);
     let mut cell = vec![0u32; row];
     for (a, o) in offsets.iter().enumerate() {
         // A run read backwards is the same run: walk every angle towards higher addresses.
         let lin = ((o[0] * padded[1] as isize + o[1]) * padded[2] as isize + o[2]).unsigned_abs();
-        copies.iter_mut().for_each(|h| h.fill(0));
+        histogram.clear();
         for z in 1..=size[0] {
             for y in 1..=size[1] {
                 let first = (z * padded[1] + y) * padded[2] + 1;
@@ -148,25 +144,10 @@ fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], pl
                     // A voxel inside a run counts into the sink instead: no branch.
                     *c = if n != l { at } else { sink as u32 };
                 }
-                let [h0, h1, h2, h3] = &mut copies;
-                let mut quads = cell.chunks_exact(COPIES);
-                for q in &mut quads {
-                    h0[q[0] as usize] += 1;
-                    h1[q[1] as usize] += 1;
-                    h2[q[2] as usize] += 1;
-                    h3[q[3] as usize] += 1;
-                }
-                for &c in quads.remainder() {
-                    h0[c as usize] += 1;
-                }
+                histogram.count(&cell);
             }
         }
-        let merged = &mut counts[a * plane..(a + 1) * plane];
-        for copy in &copies {
-            for (m, &c) in merged.iter_mut().zip(&copy[..plane]) {
-                *m += c;
-            }
-        }
+        histogram.add_to(0..plane, &mut counts[a * plane..(a + 1) * plane]);
         let multi = counts[a * plane..(a + 1) * plane]
             .chunks_exact(max_run)
             .any(|lengths| lengths[1..].iter().any(|&c| c > 0));

@@ -18,6 +18,7 @@ pub mod glcm;
 pub mod gldm;
 pub mod glrlm;
 pub mod glszm;
+mod histogram;
 pub mod neighbourhood;
 pub mod ngtdm;
 pub mod shape;
