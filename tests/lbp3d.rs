@@ -10,7 +10,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Comparison, Rng, lbp3d_oracle_python, run_oracle, temp_dir, write_f64};
+use common::{Comparison, Rng, lbp3d_oracle_python, read_filter_outputs, run_oracle, temp_dir, write_f64};
 use ndarray::Array3;
 use radscore::image::{Geometry, PixelType, write_nrrd};
 use radscore::preprocess::filters::{self, lbp3d};
@@ -158,6 +158,7 @@ fn oracle(py: &Path, dir: &str, cases: &[Case]) -> Vec<Vec<(String, Vec<f64>, St
             "spacing": c.image.geometry.spacing,
             "image": "image.f64",
             "image_dtype": c.image.pixel_type.numpy_name(),
+            "kind": "LBP3D",
             "mask": "mask.u32",
             "label": c.roi_label,
             "settings": c.kwargs(),
@@ -169,31 +170,7 @@ fn oracle(py: &Path, dir: &str, cases: &[Case]) -> Vec<Vec<(String, Vec<f64>, St
     let mut args = vec!["filter"];
     args.extend(paths.iter().map(|p| p.to_str().unwrap()));
     let out = run_oracle(py, "lbp3d.py", &args);
-    out["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .zip(&paths)
-        .map(|(c, p)| {
-            c["outputs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| {
-                    let bytes = std::fs::read(p.parent().unwrap().join(o["file"].as_str().unwrap())).unwrap();
-                    let v = bytes
-                        .chunks_exact(8)
-                        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
-                        .collect();
-                    (
-                        o["name"].as_str().unwrap().to_string(),
-                        v,
-                        o["pixel_type"].as_str().unwrap().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .collect()
+    read_filter_outputs(&out, &paths)
 }
 
 #[test]

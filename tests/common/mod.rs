@@ -269,11 +269,17 @@ pub fn filter_oracle(
     }
     let args: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
     let out = run_oracle(py, "filters.py", &args);
+    read_filter_outputs(&out, &paths)
+}
+
+/// The images a filter oracle wrote beside each case (`{"cases": [{"outputs": [...]}]}`):
+/// per case, (name, voxels as float64, SimpleITK pixel type) in yield order.
+pub fn read_filter_outputs(out: &serde_json::Value, cases: &[PathBuf]) -> Vec<Vec<(String, Vec<f64>, String)>> {
     out["cases"]
         .as_array()
         .unwrap()
         .iter()
-        .zip(&paths)
+        .zip(cases)
         .map(|(c, p)| {
             c["outputs"]
                 .as_array()

@@ -5,7 +5,8 @@ CASE.json: {"shape": [z, y, x], "spacing": [x, y, z], "image": "image.f64",
             "image_dtype": "int16" | "float32" | "float64" | ...,
             "kind": "Wavelet" | "LoG" | "Square" | ..., "settings": {...pyradiomics kwargs...}}
 The image is little-endian float64 in C order (z, y, x), cast to `image_dtype` before it
-becomes a SimpleITK image. The mask is all ones (only LBP3D would read it).
+becomes a SimpleITK image. The mask is all ones unless the case names one: "mask":
+"mask.u32" (little-endian uint32, C order) with its "label" (LBP3D reads both).
 Each yielded image is written beside the case as `out_<i>.f64` (float64, C order).
 Prints {"cases": [{"outputs": [{"name": ..., "file": ..., "pixel_type": sitk type}]} per case]}.
 """
@@ -29,12 +30,19 @@ def run(case_path):
     arr = arr.astype(case.get("image_dtype", "float64"))
     image = sitk.GetImageFromArray(arr)
     image.SetSpacing(case.get("spacing", [1.0, 1.0, 1.0]))
-    mask = sitk.GetImageFromArray(np.ones(shape, dtype="uint32"))
+    if "mask" in case:
+        labels = np.fromfile(os.path.join(base, case["mask"]), dtype="<u4").reshape(shape)
+    else:
+        labels = np.ones(shape, dtype="uint32")
+    mask = sitk.GetImageFromArray(labels)
     mask.CopyInformation(image)
+    settings = dict(case.get("settings", {}))
+    if "label" in case:
+        settings["label"] = case["label"]
     generator = getattr(imageoperations, "get%sImage" % case["kind"])
     outputs = []
     with np.errstate(all="ignore"):
-        for i, (img, name, _) in enumerate(generator(image, mask, **case.get("settings", {}))):
+        for i, (img, name, _) in enumerate(generator(image, mask, **settings)):
             out = sitk.GetArrayFromImage(img).astype("<f8")
             fname = "out_%d.f64" % i
             out.tofile(os.path.join(base, fname))
