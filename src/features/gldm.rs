@@ -55,7 +55,7 @@ impl FeatureClass for GrayLevelDependence {
         if (0..1 << 30).contains(&alpha) && max_level < 1 << 30 {
             // Offset by offset over framed rows. The frame holds −(α + 1), which is more than
             // α away from every level (all ≥ 1), so frame neighbours never count.
-            let rows = FramedRows::new(roi.shape, &settings.distances, force2d_axis(settings)?);
+            let rows = FramedRows::new(roi.shape, &settings.distances, force2d_axis(settings)?)?;
             let outside = -(alpha as i32) - 1;
             let framed = rows.frame(outside, |i| {
                 if roi.mask[i] {

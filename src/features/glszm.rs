@@ -5,8 +5,10 @@
 //! pyradiomics ignores `distances` here). The matrix counts zones by (gray level, size).
 //!
 //! This file also holds the helpers shared with GLDM and NGTDM: input validation, the
-//! neighbour walk over the flat array ([`NeighbourSteps`]), the gray-level index
-//! ([`GrayLevels`]) and the features of a (gray level × size) count matrix ([`SizeMatrixSums`]).
+//! neighbour offsets, the framed copy of the ROI box that neighbour loops run over
+//! ([`FramedRows`]) and the bounds-checked walk they fall back to ([`NeighbourSteps`]), the
+//! gray-level index ([`GrayLevels`]) and the features of a (gray level × size) count matrix
+//! ([`SizeMatrixSums`]).
 
 use super::neighbourhood::angles;
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, def};
@@ -52,11 +54,9 @@ impl FeatureClass for GrayLevelSizeZone {
             )));
         }
         // The C code builds its angles with distance 1 regardless of the `distances` setting.
-        let force2d = force2d_axis(settings)?;
-        // Reports an ROI box too thin for any offset, as pyradiomics does.
-        NeighbourSteps::new(roi.shape, &[1], force2d)?;
+        let rows = FramedRows::new(roi.shape, &[1], force2d_axis(settings)?)?;
         let levels = GrayLevels::new(roi, n_voxels)?;
-        let zones = find_zones(roi, &FramedRows::new(roi.shape, &[1], force2d), &levels);
+        let zones = find_zones(roi, &rows, &levels);
 
         // Zones sorted by (level index, size): equal cells are adjacent.
         let mut per_level = vec![0.0f64; levels.len()];
@@ -201,6 +201,22 @@ pub(crate) fn force2d_axis(settings: &ClassSettings) -> Result<Option<usize>> {
     Ok(Some(settings.force2d_dimension))
 }
 
+/// Bidirectional offsets for `distances`, as pyradiomics' GLSZM, GLDM and NGTDM use them.
+/// pyradiomics fails ("Error getting angle count") when no offset fits; so do we.
+fn neighbour_offsets(shape: [usize; 3], distances: &[usize], force2d: Option<usize>) -> Result<Vec<[isize; 3]>> {
+    let offsets = angles(shape, distances, true, force2d);
+    if offsets.is_empty() {
+        return Err(Error::RoiTooSmall {
+            detail: format!(
+                "no neighbour offset at distances {distances:?} fits the ROI box (z, y, x) {shape:?}{} \
+                 (pyradiomics: 'Error getting angle count')",
+                force2d.map(|a| format!(" in 2D without axis {a}")).unwrap_or_default()
+            ),
+        });
+    }
+    Ok(offsets)
+}
+
 /// Steps from a voxel to its neighbours in the flat `(z, y, x)` array, with, per offset, the
 /// coordinate range in which the neighbour stays inside the cropped array.
 pub(crate) struct NeighbourSteps {
@@ -214,19 +230,9 @@ pub(crate) struct NeighbourSteps {
 }
 
 impl NeighbourSteps {
-    /// Bidirectional offsets for `distances`, as pyradiomics' GLSZM, GLDM and NGTDM use them.
-    /// pyradiomics fails ("Error getting angle count") when no offset fits; so do we.
+    /// The steps of [`neighbour_offsets`] (an error when none fits).
     pub(crate) fn new(shape: [usize; 3], distances: &[usize], force2d: Option<usize>) -> Result<Self> {
-        let offsets = angles(shape, distances, true, force2d);
-        if offsets.is_empty() {
-            return Err(Error::RoiTooSmall {
-                detail: format!(
-                    "no neighbour offset at distances {distances:?} fits the ROI box (z, y, x) {shape:?}{} \
-                     (pyradiomics: 'Error getting angle count')",
-                    force2d.map(|a| format!(" in 2D without axis {a}")).unwrap_or_default()
-                ),
-            });
-        }
+        let offsets = neighbour_offsets(shape, distances, force2d)?;
         let stride = [(shape[1] * shape[2]) as isize, shape[2] as isize, 1isize];
         let mut deltas = Vec::with_capacity(offsets.len());
         let mut ranges = Vec::with_capacity(offsets.len());
@@ -290,9 +296,9 @@ pub(crate) struct FramedRows {
 }
 
 impl FramedRows {
-    /// Same offsets as [`NeighbourSteps::new`] (call that first: it reports an empty set).
-    pub(crate) fn new(shape: [usize; 3], distances: &[usize], force2d: Option<usize>) -> Self {
-        let offsets = angles(shape, distances, true, force2d);
+    /// The same offsets as [`NeighbourSteps::new`], with the same error when none fits.
+    pub(crate) fn new(shape: [usize; 3], distances: &[usize], force2d: Option<usize>) -> Result<Self> {
+        let offsets = neighbour_offsets(shape, distances, force2d)?;
         let mut margin = [0usize; 3];
         for o in &offsets {
             for a in 0..3 {
@@ -311,12 +317,12 @@ impl FramedRows {
             .iter()
             .map(|o| (origin + o[0] * stride[0] + o[1] * stride[1] + o[2]) as usize)
             .collect();
-        FramedRows {
+        Ok(FramedRows {
             shape,
             margin,
             framed,
             deltas,
-        }
+        })
     }
 
     /// Each offset as a signed step between framed indices (voxel to neighbour).
@@ -551,7 +557,7 @@ mod tests {
     #[test]
     fn zones_are_26_connected() {
         // Two voxels touching only at a corner form one zone; a gap splits them.
-        let steps = FramedRows::new([2, 2, 2], &[1], None);
+        let steps = FramedRows::new([2, 2, 2], &[1], None).unwrap();
         let mask = [true, false, false, false, false, false, false, true];
         let gray = [4u32, 0, 0, 0, 0, 0, 0, 4];
         let view = RoiView {
@@ -566,7 +572,7 @@ mod tests {
             shape: [1, 1, 9],
             ..roi(&split, &gray3)
         };
-        let steps = FramedRows::new([1, 1, 9], &[1], None);
+        let steps = FramedRows::new([1, 1, 9], &[1], None).unwrap();
         assert_eq!(find_zones(&view, &steps, &levels), vec![1, 1]);
     }
 }

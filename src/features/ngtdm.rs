@@ -53,7 +53,7 @@ impl FeatureClass for NeighbouringGrayToneDifference {
         };
         if u64::from(roi.max_gray_level()) * (steps.len() as u64) < u64::from(u32::MAX) {
             // Offset by offset over framed rows; frame voxels are outside (count 0, level 0).
-            let rows = FramedRows::new(roi.shape, &settings.distances, force2d_axis(settings)?);
+            let rows = FramedRows::new(roi.shape, &settings.distances, force2d_axis(settings)?)?;
             let inside = rows.frame(0u32, |i| u32::from(roi.mask[i]));
             let weighted = rows.frame(0u32, |i| if roi.mask[i] { roi.gray_levels[i] } else { 0 });
             let (mut count, mut sum) = (vec![0u32; nx], vec![0u32; nx]);
