@@ -42,7 +42,8 @@ const POLE: f64 = -0.267949192431122706472553658494127633;
 /// Subdivisions above this make icospheres of more than 40 962 points per voxel.
 const MAX_SUBDIVISIONS: usize = 6;
 
-/// Spherical-harmonic degrees above this lose the Legendre recurrence's precision.
+/// Degrees above this take the harmonics' normalising ratio (n − m)!/(n + m)! towards the end
+/// of the float range (1/170! is already below it).
 const MAX_LEVELS: usize = 64;
 
 /// The LBP3D images in pyradiomics' yield order: `lbp-3D-m1` … `lbp-3D-m<levels>`, `lbp-3D-k`.
