@@ -231,7 +231,20 @@ fn texture_features(
         Some(n) => Binning::Count(n),
         None => Binning::Width(t.settings.bin_width),
     };
-    let d = discretize(&roi.intensities, &roi.mask, binning, t.pixel_type)?;
+    let d = discretize(&roi.intensities, &roi.mask, binning, t.pixel_type).map_err(|e| match e {
+        // Name the derived image (and for LBP3D's kurtosis, why it holds NaN).
+        Error::NonFinite { count, .. } => Error::NonFinite {
+            count,
+            location: Some(if t.name == "lbp-3D-k" {
+                "the ROI of the lbp-3D-k image (the kurtosis is NaN where every sample around a voxel \
+                 is equal; pyradiomics fails on such an ROI too)"
+                    .into()
+            } else {
+                format!("the ROI of the {} image", t.name)
+            }),
+        },
+        e => e,
+    })?;
     let view = RoiView {
         shape: roi.shape,
         spacing: roi.spacing,

@@ -433,3 +433,55 @@ fn lbp3d_features_match_pyradiomics() {
     );
     cmp.finish("features of LBP3D images vs pyradiomics");
 }
+
+#[test]
+fn flat_neighbourhoods_fail_as_in_pyradiomics_and_name_the_cause() {
+    let Some(python) = lbp3d_oracle_python() else { return };
+    // A constant block holding the whole ROI: every sample around a voxel is equal, so the
+    // kurtosis is NaN there and the lbp-3D-k image cannot be discretized.
+    let dir = temp_dir("lbp3d-flat");
+    let mut values = Array3::<f64>::from_elem((12, 14, 16), 40.0);
+    let mut rng = Rng(3);
+    for ((_, _, x), v) in values.indexed_iter_mut() {
+        if x >= 12 {
+            *v = rng.int(0, 99) as f64;
+        }
+    }
+    let geometry = Geometry {
+        size: [16, 14, 12],
+        spacing: [1.0; 3],
+        origin: [0.0; 3],
+        direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+    };
+    let mask = Array3::from_shape_fn((12, 14, 16), |(z, y, x)| {
+        f64::from(u8::from(
+            (3..9).contains(&z) && (4..10).contains(&y) && (2..12).contains(&x),
+        ))
+    });
+    let (image_path, mask_path) = (dir.join("image.nrrd"), dir.join("mask.nrrd"));
+    write_nrrd(&image_path, &values, PixelType::I16, &geometry).unwrap();
+    write_nrrd(&mask_path, &mask, PixelType::U8, &geometry).unwrap();
+    let params_path = dir.join("params.json");
+    let params = json!({"setting": {"binWidth": 1}, "imageType": {"LBP3D": {}}, "featureClass": {"firstorder": null}});
+    std::fs::write(&params_path, params.to_string()).unwrap();
+
+    // pyradiomics fails on the NaN voxels (numpy.arange of a NaN range).
+    let out = std::process::Command::new(&python)
+        .arg(common::oracle_script("extract.py"))
+        .args([&image_path, &mask_path, &params_path])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "pyradiomics was expected to fail on NaN kurtosis voxels"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("arange"));
+
+    let settings = Settings::from_file(&params_path).and_then(|s| s.validate()).unwrap();
+    let e = radscore::extract_files(&image_path, &mask_path, None, &settings).unwrap_err();
+    let message = e.to_string();
+    assert!(
+        message.contains("lbp-3D-k") && message.contains("kurtosis"),
+        "{message}"
+    );
+}
