@@ -6,17 +6,39 @@
 use std::ops::{Add, Div, Mul, Sub};
 
 /// The float types numpy reduces in their own precision (float32 stays float32).
-pub trait Float: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> {
+pub trait Float:
+    Copy + PartialOrd + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self>
+{
     /// numpy starts short sums at −0.0, so that a sum of −0.0 stays −0.0.
     const NEG_ZERO: Self;
+    /// Machine epsilon (`numpy.finfo(dtype).eps`).
+    const EPSILON: Self;
+    /// Round a float64 to this type.
+    fn from_f64(v: f64) -> Self;
+    /// Widen to float64 (exact).
+    fn to_f64(self) -> f64;
 }
 
 impl Float for f64 {
     const NEG_ZERO: Self = -0.0;
+    const EPSILON: Self = f64::EPSILON;
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
 }
 
 impl Float for f32 {
     const NEG_ZERO: Self = -0.0;
+    const EPSILON: Self = f32::EPSILON;
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
 }
 
 /// numpy's pairwise summation (`pairwise_sum` in its add loop): sequential below 8 values,

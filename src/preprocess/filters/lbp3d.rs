@@ -33,7 +33,7 @@ use rayon::prelude::*;
 use super::FilteredImage;
 use crate::error::{Error, Result};
 use crate::image::{Image, LabelMap, PixelType};
-use crate::numpy::{complex_sqrt_re, pairwise_sum};
+use crate::numpy::{Float, complex_sqrt_re, pairwise_sum};
 
 /// scipy's cubic-spline pole, √3 − 2, as the literal scipy's C source holds.
 #[allow(clippy::excessive_precision)]
@@ -114,9 +114,9 @@ pub fn lbp3d(
                 }
                 let mut out = harmonics.levels(samples, data[p]);
                 out.push(if image.pixel_type == PixelType::F32 {
-                    kurtosis_f32(samples)
+                    kurtosis::<f32>(samples)
                 } else {
-                    kurtosis(samples)
+                    kurtosis::<f64>(samples)
                 });
                 out
             },
@@ -351,36 +351,21 @@ fn store_sample(t: f64, pixel_type: PixelType) -> f64 {
     }
 }
 
-/// `scipy.stats.kurtosis(samples)` (Fisher, biased), NaN when the samples are constant.
-fn kurtosis(samples: &[f64]) -> f64 {
-    let n = samples.len() as f64;
-    let mean = pairwise_sum(samples) / n;
-    let centred: Vec<f64> = samples.iter().map(|v| v - mean).collect();
-    let squares: Vec<f64> = centred.iter().map(|d| d * d).collect();
-    let m2 = pairwise_sum(&squares) / n;
-    let fourth: Vec<f64> = squares.iter().map(|s| s * s).collect();
-    let m4 = pairwise_sum(&fourth) / n;
-    let floor = f64::EPSILON * mean;
-    if m2 <= floor * floor {
-        return f64::NAN;
-    }
-    m4 / (m2 * m2) - 3.0
-}
-
-/// [`kurtosis`] of float32 samples, all in float32 as numpy computes it.
-fn kurtosis_f32(samples: &[f64]) -> f64 {
-    let a: Vec<f32> = samples.iter().map(|&v| v as f32).collect();
-    let n = a.len() as f32;
+/// `scipy.stats.kurtosis(samples)` (Fisher, biased), NaN when the samples are constant,
+/// computed in `T` throughout as numpy does (float32 samples stay float32).
+fn kurtosis<T: Float>(samples: &[f64]) -> f64 {
+    let a: Vec<T> = samples.iter().map(|&v| T::from_f64(v)).collect();
+    let n = T::from_f64(a.len() as f64);
     let mean = pairwise_sum(&a) / n;
-    let squares: Vec<f32> = a.iter().map(|v| (v - mean) * (v - mean)).collect();
+    let squares: Vec<T> = a.iter().map(|&v| (v - mean) * (v - mean)).collect();
     let m2 = pairwise_sum(&squares) / n;
-    let fourth: Vec<f32> = squares.iter().map(|s| s * s).collect();
+    let fourth: Vec<T> = squares.iter().map(|&s| s * s).collect();
     let m4 = pairwise_sum(&fourth) / n;
-    let floor = f32::EPSILON * mean;
+    let floor = T::EPSILON * mean;
     if m2 <= floor * floor {
         return f64::NAN;
     }
-    f64::from(m4 / (m2 * m2) - 3.0)
+    (m4 / (m2 * m2) - T::from_f64(3.0)).to_f64()
 }
 
 /// scipy's cubic B-spline coefficients of the whole image, kept in the box the samples of
