@@ -441,28 +441,29 @@ impl BSplineCoefficients {
 
         // Passes 1 (x) and 2 (y), slice by slice: every x line of the slice, keeping columns
         // x0..x0+bx → [y][bx]; then every y line of those columns, keeping rows y0..y0+by →
-        // [z][by][bx]. Lines are filtered eight at a time, interleaved, so that eight
-        // independent recursions hide each other's latency.
+        // [z][by][bx]. Lines are filtered X_LANES at a time, interleaved, so that independent
+        // recursions hide each other's latency.
         let mut after_y = vec![0.0; nz * by * bx];
         after_y
             .par_chunks_mut(by * bx)
             .zip(data.par_chunks(ny * nx))
             .for_each_init(
-                || (vec![[0.0; 8]; nx], vec![0.0; nx], vec![0.0; ny * bx]),
+                || (vec![[0.0; X_LANES]; nx], vec![0.0; nx], vec![0.0; ny * bx]),
                 |(group, line, slab), (dst, src)| {
                     let mut y = 0;
-                    while y + 8 <= ny {
+                    while y + X_LANES <= ny {
+                        let gain = bspline_gain();
                         for (x, lanes) in group.iter_mut().enumerate() {
-                            *lanes = std::array::from_fn(|k| src[(y + k) * nx + x].into());
+                            *lanes = std::array::from_fn(|k| src[(y + k) * nx + x].into() * gain);
                         }
-                        prefilter_group(group);
-                        for lane in 0..8 {
+                        prefilter_group(group, x0);
+                        for lane in 0..X_LANES {
                             let row = &mut slab[(y + lane) * bx..(y + lane + 1) * bx];
                             for (d, lanes) in row.iter_mut().zip(&group[x0..x0 + bx]) {
                                 *d = lanes[lane];
                             }
                         }
-                        y += 8;
+                        y += X_LANES;
                     }
                     for y in y..ny {
                         for (l, &v) in line.iter_mut().zip(&src[y * nx..(y + 1) * nx]) {
@@ -662,7 +663,7 @@ fn prefilter_line(s: &mut [f64]) {
         return;
     }
     let z = bspline_pole();
-    let gain = 1.0 * (1.0 - z) * (1.0 - 1.0 / z);
+    let gain = bspline_gain();
     for v in s.iter_mut() {
         *v *= gain;
     }
@@ -692,19 +693,25 @@ fn prefilter_line(s: &mut [f64]) {
     }
 }
 
-/// [`prefilter_line`] for `L` interleaved lines (same arithmetic per line).
-fn prefilter_group<const L: usize>(s: &mut [[f64; L]]) {
+/// Lines the x pass filters together: sixteen independent recursions keep the floating-point
+/// units busy where one line would wait on each step's latency.
+const X_LANES: usize = 16;
+
+/// ITK's gain of the cubic B-spline prefilter, `1·(1 − z)(1 − 1/z)`.
+fn bspline_gain() -> f64 {
+    let z = bspline_pole();
+    1.0 * (1.0 - z) * (1.0 - 1.0 / z)
+}
+
+/// [`prefilter_line`] for `L` interleaved lines (same arithmetic per line), whose samples
+/// already carry the gain; coefficients before `keep_from` are not computed (they are left
+/// holding intermediate values), as nothing reads them.
+fn prefilter_group<const L: usize>(s: &mut [[f64; L]], keep_from: usize) {
     let n = s.len();
     if n < 2 {
         return;
     }
     let z = bspline_pole();
-    let gain = 1.0 * (1.0 - z) * (1.0 - 1.0 / z);
-    for quad in s.iter_mut() {
-        for v in quad.iter_mut() {
-            *v *= gain;
-        }
-    }
     let horizon = ((1e-10f64).ln() / z.abs().ln()).ceil() as usize;
     if horizon < n {
         let mut zn = z;
@@ -732,7 +739,7 @@ fn prefilter_group<const L: usize>(s: &mut [[f64; L]]) {
         *v = factor * (z * p + *v);
     }
     let mut next = s[n - 1];
-    for quad in s[..n - 1].iter_mut().rev() {
+    for quad in s[keep_from.min(n - 1)..n - 1].iter_mut().rev() {
         for (v, nx) in quad.iter_mut().zip(next) {
             *v = z * (nx - *v);
         }
@@ -769,7 +776,7 @@ fn prefilter_lanes(buf: &mut [f64], n: usize, lanes: usize) {
         return;
     }
     let z = bspline_pole();
-    let gain = 1.0 * (1.0 - z) * (1.0 - 1.0 / z);
+    let gain = bspline_gain();
     for v in buf.iter_mut() {
         *v *= gain;
     }
