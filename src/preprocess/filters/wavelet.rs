@@ -246,13 +246,25 @@ fn axis_pass<T: Real>(vol: &Volume<T>, axis: usize, plan: &Plan, lo: &[T], hi: &
     let len = vol.data.len();
     let mut low = vec![T::ZERO; len];
     let mut high = vec![T::ZERO; len];
+    // Each output is pywt's sum `((0 + c0·x0) + c1·x1) + …` in the plan's order. Adding whole
+    // rows (or runs of a line) term by term keeps that order for every output while the
+    // loops over outputs vectorize.
     if axis == 2 {
         // Lines along x are contiguous: one output line per task.
+        let taps = plan.taps;
+        let half = taps / 2;
+        // Outputs whose taps neither wrap nor take pywt's reordered path (o + half − j within
+        // the line for every tap j): their sources are o + half − j.
+        let start = taps.saturating_sub(1 + half);
+        let middle = start..nx.saturating_sub(half).max(start);
         low.par_chunks_mut(nx)
             .zip(high.par_chunks_mut(nx))
             .zip(vol.data.par_chunks(nx))
             .for_each(|((lo_line, hi_line), line)| {
                 for (o, (l_out, h_out)) in lo_line.iter_mut().zip(hi_line.iter_mut()).enumerate() {
+                    if middle.contains(&o) {
+                        continue;
+                    }
                     let mut sl = T::ZERO;
                     let mut sh = T::ZERO;
                     for &(j, src) in plan.output(o) {
@@ -262,6 +274,17 @@ fn axis_pass<T: Real>(vol: &Volume<T>, axis: usize, plan: &Plan, lo: &[T], hi: &
                     }
                     *l_out = sl;
                     *h_out = sh;
+                }
+                if middle.is_empty() {
+                    return;
+                }
+                let (lo_mid, hi_mid) = (&mut lo_line[middle.clone()], &mut hi_line[middle.clone()]);
+                for j in 0..taps {
+                    let src = &line[middle.start + half - j..middle.end + half - j];
+                    for ((l, h), &x) in lo_mid.iter_mut().zip(hi_mid.iter_mut()).zip(src) {
+                        *l = *l + lo[j] * x;
+                        *h = *h + hi[j] * x;
+                    }
                 }
             });
     } else {
@@ -274,26 +297,17 @@ fn axis_pass<T: Real>(vol: &Volume<T>, axis: usize, plan: &Plan, lo: &[T], hi: &
             .enumerate()
             .for_each(|(row, (lo_row, hi_row))| {
                 let (outer, o) = (row / n, row % n);
-                // Per output element, sum the taps in registers (pywt's order) over the
-                // source rows of this output row.
-                let terms: Vec<(T, T, &[T])> = plan
-                    .output(o)
-                    .iter()
-                    .map(|&(j, src)| {
-                        let start = (outer * n + src) * inner;
-                        (lo[j], hi[j], &data[start..start + inner])
-                    })
-                    .collect();
-                for (k, (l, h)) in lo_row.iter_mut().zip(hi_row.iter_mut()).enumerate() {
-                    let mut sl = T::ZERO;
-                    let mut sh = T::ZERO;
-                    for &(cl, ch, src) in &terms {
-                        let x = src[k];
-                        sl = sl + cl * x;
-                        sh = sh + ch * x;
+                for &(j, src) in plan.output(o) {
+                    let start = (outer * n + src) * inner;
+                    let (cl, ch) = (lo[j], hi[j]);
+                    for ((l, h), &x) in lo_row
+                        .iter_mut()
+                        .zip(hi_row.iter_mut())
+                        .zip(&data[start..start + inner])
+                    {
+                        *l = *l + cl * x;
+                        *h = *h + ch * x;
                     }
-                    *l = sl;
-                    *h = sh;
                 }
             });
     }
