@@ -281,10 +281,7 @@ fn axis_pass<T: Real>(vol: &Volume<T>, axis: usize, plan: &Plan, lo: &[T], hi: &
                 let (lo_mid, hi_mid) = (&mut lo_line[middle.clone()], &mut hi_line[middle.clone()]);
                 for j in 0..taps {
                     let src = &line[middle.start + half - j..middle.end + half - j];
-                    for ((l, h), &x) in lo_mid.iter_mut().zip(hi_mid.iter_mut()).zip(src) {
-                        *l = *l + lo[j] * x;
-                        *h = *h + hi[j] * x;
-                    }
+                    accumulate(lo_mid, hi_mid, src, lo[j], hi[j], j == 0);
                 }
             });
     } else {
@@ -297,17 +294,9 @@ fn axis_pass<T: Real>(vol: &Volume<T>, axis: usize, plan: &Plan, lo: &[T], hi: &
             .enumerate()
             .for_each(|(row, (lo_row, hi_row))| {
                 let (outer, o) = (row / n, row % n);
-                for &(j, src) in plan.output(o) {
+                for (t, &(j, src)) in plan.output(o).iter().enumerate() {
                     let start = (outer * n + src) * inner;
-                    let (cl, ch) = (lo[j], hi[j]);
-                    for ((l, h), &x) in lo_row
-                        .iter_mut()
-                        .zip(hi_row.iter_mut())
-                        .zip(&data[start..start + inner])
-                    {
-                        *l = *l + cl * x;
-                        *h = *h + ch * x;
-                    }
+                    accumulate(lo_row, hi_row, &data[start..start + inner], lo[j], hi[j], t == 0);
                 }
             });
     }
@@ -321,6 +310,26 @@ fn axis_pass<T: Real>(vol: &Volume<T>, axis: usize, plan: &Plan, lo: &[T], hi: &
             dims: vol.dims,
         },
     )
+}
+
+/// Add one tap's terms, `cl·x` and `ch·x`, to the low and high outputs. The first tap writes
+/// `0 + c·x` without reading: the outputs are fresh zeroed pages, and reading one before
+/// writing it maps the shared zero page first, so the write then copies it and flushes the
+/// other threads' TLBs (an inter-processor interrupt per page, which on two threads cost more
+/// than the whole filter).
+#[inline(always)]
+fn accumulate<T: Real>(low: &mut [T], high: &mut [T], source: &[T], cl: T, ch: T, first: bool) {
+    if first {
+        for ((l, h), &x) in low.iter_mut().zip(high.iter_mut()).zip(source) {
+            *l = T::ZERO + cl * x;
+            *h = T::ZERO + ch * x;
+        }
+    } else {
+        for ((l, h), &x) in low.iter_mut().zip(high.iter_mut()).zip(source) {
+            *l = *l + cl * x;
+            *h = *h + ch * x;
+        }
+    }
 }
 
 /// Pad each odd axis at its end by one voxel in numpy's `wrap` mode (a copy of index 0).
