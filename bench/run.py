@@ -5,6 +5,9 @@ its mask; then, alternating, radscore (whole process: read, resample, filter, ex
 runs with 1 thread and with all threads, and pyradiomics runs in a fresh process that imports
 first and times only `extractor.execute()`. Peak memory is each process's max RSS.
 
+A cohort table then runs `radscore batch` over all the cases (each twice) with 1 thread and
+with all threads: a lab's throughput, where cores take whole lesions (reading included).
+
 A second table times the same extraction from memory, as the Slicer module and the C API run
 it: both tools get the volumes already loaded (SimpleITK, untimed); radscore's time includes
 copying the arrays in through the C API (`RadscoreLib.binding`), pyradiomics' is `execute()` on
@@ -96,6 +99,30 @@ def run_radscore(image, mask, threads):
     return dt, usage.ru_maxrss / 1024, n
 
 
+def run_cohort(cases, threads, tmp):
+    """Seconds for `radscore batch` over `cases` (image, mask) with `threads` threads."""
+    cohort = os.path.join(tmp, "cohort.csv")
+    with open(cohort, "w") as f:
+        f.write("ID,Image,Mask\n")
+        for i, (image, mask) in enumerate(cases):
+            f.write(f"case{i},{image},{mask}\n")
+    out = os.path.join(tmp, f"cohort-{threads}.csv")
+    for stale in (out, out[:-4] + ".errors.csv"):
+        if os.path.exists(stale):
+            os.remove(stale)
+    t = time.perf_counter()
+    proc = subprocess.run([RADSCORE, "batch", cohort, "--preset", "surufatinib", "--threads", str(threads),
+                           "--out", out], capture_output=True, text=True)
+    dt = time.perf_counter() - t
+    if proc.returncode != 0:
+        sys.exit(f"radscore batch failed: {proc.stderr}")
+    with open(out) as f:
+        rows = sum(1 for _ in f) - 1
+    if rows != len(cases):
+        sys.exit(f"radscore batch wrote {rows} rows for {len(cases)} lesions: {proc.stderr}")
+    return dt
+
+
 def run_pyradiomics(python, image, mask):
     proc = subprocess.run([python, "-c", PYRADIOMICS_CHILD, image, mask, PARAMS], capture_output=True, text=True)
     if proc.returncode != 0:
@@ -114,13 +141,14 @@ def main():
     if not os.path.exists(RADSCORE):
         sys.exit("build first: cargo build --release")
     cores = os.cpu_count()
-    rows, memory_rows = [], []
+    rows, memory_rows, cases = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for size in [float(s) for s in args.sizes.split(",")]:
             d = os.path.join(tmp, f"lesion{int(size)}")
             subprocess.run([RADSCORE, "phantom", "--out", d, "--lesion-mm", str(size), "--seed", str(int(size))],
                            check=True, capture_output=True)
             image, mask = os.path.join(d, "ct.nrrd"), os.path.join(d, "lesion_mask.nrrd")
+            cases.append((image, mask))
             one, many, pyr, mem1, memn, mempy = [], [], [], [], [], []
             for _ in range(args.repeats):  # alternate the tools so drift hits both alike
                 one.append(run_radscore(image, mask, 1))
@@ -138,6 +166,12 @@ def main():
                          one[0][2], pyr[0][2]))
             memory_rows.append((int(size), voxels, med(mem1, 0), med(memn, 0), med(mempy, 0),
                                 mem1[0][1], mempy[0][1]))
+        cohort = cases + cases
+        one_t, many_t = [], []
+        for _ in range(args.repeats):
+            one_t.append(run_cohort(cohort, 1, tmp))
+            many_t.append(run_cohort(cohort, cores, tmp))
+        pyr_sum = 2 * sum(r[4] for r in rows)
     print(f"\nradscore vs pyradiomics, 851-feature preset, median of {args.repeats} (machine: {cores} cores)")
     print(f"{'lesion':>7} {'ROI voxels':>10} {'radscore 1T':>12} {f'radscore {cores}T':>12} {'pyradiomics':>12}"
           f" {'ratio 1T':>9} {f'ratio {cores}T':>9} {'peak MB rs':>10} {'peak MB py':>10} {'features':>9}")
@@ -147,6 +181,11 @@ def main():
         print(f"{size:>5}mm {vox:>10} {t1:>11.3f}s {tn:>11.3f}s {tp:>11.3f}s {tp / t1:>8.1f}x {tp / tn:>8.1f}x"
               f" {m1:>10.0f} {mp:>10.0f} {n1:>4}/{npyr:<4}")
     print(f"median speed-up on one core: {statistics.median(ratios):.1f}x")
+    t1, tn = statistics.median(one_t), statistics.median(many_t)
+    print(f"\ncohort: `radscore batch` over {len(cohort)} lesions (each case twice), median of {args.repeats}")
+    print(f"  1 thread {t1:.2f}s ({len(cohort) / t1:.1f} lesions/s), {cores} threads {tn:.2f}s"
+          f" ({len(cohort) / tn:.1f} lesions/s): {t1 / tn:.2f}x from 1 to {cores} cores;"
+          f" pyradiomics' execute() times above add up to {pyr_sum:.1f}s ({pyr_sum / t1:.1f}x the 1-thread batch)")
     print(f"\nfrom memory (volumes already loaded, as in Slicer and the C API), median of {args.repeats}")
     print(f"{'lesion':>7} {'ROI voxels':>10} {'radscore 1T':>12} {f'radscore {cores}T':>12} {'pyradiomics':>12}"
           f" {'ratio 1T':>9} {f'ratio {cores}T':>9} {'features':>9}")
