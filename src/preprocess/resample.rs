@@ -450,9 +450,10 @@ impl BSplineCoefficients {
             .for_each_init(
                 || (vec![[0.0; X_LANES]; nx], vec![0.0; nx], vec![0.0; ny * bx]),
                 |(group, line, slab), (dst, src)| {
+                    // ITK leaves a line of one sample as it is (no gain either).
+                    let gain = if nx >= 2 { bspline_gain() } else { 1.0 };
                     let mut y = 0;
                     while y + X_LANES <= ny {
-                        let gain = bspline_gain();
                         for (x, lanes) in group.iter_mut().enumerate() {
                             *lanes = std::array::from_fn(|k| src[(y + k) * nx + x].into() * gain);
                         }
