@@ -351,8 +351,8 @@ fn one_voxel_thick_images_match_simpleitk() {
         let mut targets = Vec::new();
         for variant in [0u64, 1, 3] {
             let mut target = random_target(&mut rng, &g, variant);
-            for a in 0..3 {
-                if size[a] == 1 {
+            for (a, &n) in size.iter().enumerate() {
+                if n == 1 {
                     // Stay on the one sample along that axis, as pyradiomics' grid does.
                     target.size[a] = 1;
                     target.spacing[a] = g.spacing[a];
