@@ -182,6 +182,32 @@ fn random_target(rng: &mut Rng, input: &Geometry, variant: u64) -> Geometry {
     g
 }
 
+/// The interpolators the oracle runs, with SimpleITK's names.
+const INTERPOLATORS: [(Interpolator, &str); 3] = [
+    (Interpolator::NearestNeighbor, "sitkNearestNeighbor"),
+    (Interpolator::Linear, "sitkLinear"),
+    (Interpolator::BSpline, "sitkBSpline"),
+];
+
+/// What to compare: the grid, the interpolator and the oracle's output name.
+type Expected = Vec<(Geometry, Interpolator, String)>;
+
+/// Ask the oracle to resample onto `target` with every interpolator (outputs `{out}{name}`).
+fn push_resample_ops(target: &Geometry, out: &str, ops: &mut Vec<Value>, expected: &mut Expected) {
+    for (interp, name) in INTERPOLATORS {
+        let out = format!("{out}{name}");
+        ops.push(json!({"kind": "resample", "target": geometry_json(target), "interpolator": name, "out": out}));
+        expected.push((target.clone(), interp, out));
+    }
+}
+
+/// Write the case file and let SimpleITK resample every case; the oracle's summary.
+fn run_resample_oracle(python: &Path, dir: &Path, cases: Vec<Value>) -> Value {
+    let spec = dir.join("cases.json");
+    std::fs::write(&spec, json!({ "cases": cases }).to_string()).unwrap();
+    run_oracle(python, "resample.py", &[spec.to_str().unwrap()])
+}
+
 #[derive(Default)]
 struct Stats {
     max_rel: f64,
@@ -225,11 +251,7 @@ fn resample_image_matches_simpleitk() {
     let Some(python) = oracle_python() else { return };
     let dir = temp_dir("resample_image");
     let mut rng = Rng(0x5EED_0001);
-    let interpolators = [
-        (Interpolator::NearestNeighbor, "sitkNearestNeighbor"),
-        (Interpolator::Linear, "sitkLinear"),
-        (Interpolator::BSpline, "sitkBSpline"),
-    ];
+    let interpolators = INTERPOLATORS;
     let pixel_types = [
         (PixelType::I16, "int16"),
         (PixelType::F32, "float32"),
@@ -247,20 +269,12 @@ fn resample_image_matches_simpleitk() {
         let mut targets = Vec::new();
         for t in 0..6u64 {
             let target = random_target(&mut rng, &g, t + case);
-            for (interp, name) in interpolators {
-                let out = format!("c{case}t{t}{name}");
-                ops.push(
-                    json!({"kind": "resample", "target": geometry_json(&target), "interpolator": name, "out": out}),
-                );
-                targets.push((target.clone(), interp, out));
-            }
+            push_resample_ops(&target, &format!("c{case}t{t}"), &mut ops, &mut targets);
         }
         cases.push(json!({"image": vol, "ops": ops}));
         expected.push((image, targets));
     }
-    let spec = dir.join("cases.json");
-    std::fs::write(&spec, json!({"cases": cases}).to_string()).unwrap();
-    let result = run_oracle(&python, "resample.py", &[spec.to_str().unwrap()]);
+    run_resample_oracle(&python, &dir, cases);
 
     let mut stats: Vec<Stats> = (0..3).map(|_| Stats::default()).collect();
     for (image, targets) in expected.iter() {
@@ -317,7 +331,6 @@ fn resample_image_matches_simpleitk() {
     for s in &stats {
         assert_eq!(s.inexact_aligned, 0);
     }
-    let _ = result;
 }
 
 /// Images one voxel thick along some axis (a single slice, row or column): ITK leaves such a
@@ -328,11 +341,6 @@ fn one_voxel_thick_images_match_simpleitk() {
     let dir = temp_dir("resample_thin");
     let mut rng = Rng(0x5EED_0003);
     let sizes = [[1, 19, 6], [1, 33, 4], [17, 1, 5], [18, 20, 1], [1, 1, 7], [1, 17, 1]];
-    let interpolators = [
-        (Interpolator::NearestNeighbor, "sitkNearestNeighbor"),
-        (Interpolator::Linear, "sitkLinear"),
-        (Interpolator::BSpline, "sitkBSpline"),
-    ];
     let mut cases = Vec::new();
     let mut expected = Vec::new();
     for (case, size) in sizes.iter().enumerate() {
@@ -359,20 +367,12 @@ fn one_voxel_thick_images_match_simpleitk() {
                     target.origin[a] = g.origin[a];
                 }
             }
-            for (interp, name) in interpolators {
-                let out = format!("thin{case}v{variant}{name}");
-                ops.push(
-                    json!({"kind": "resample", "target": geometry_json(&target), "interpolator": name, "out": out}),
-                );
-                targets.push((target.clone(), interp, out));
-            }
+            push_resample_ops(&target, &format!("thin{case}v{variant}"), &mut ops, &mut targets);
         }
         cases.push(json!({"image": vol, "ops": ops}));
         expected.push((image, targets));
     }
-    let spec = dir.join("cases.json");
-    std::fs::write(&spec, json!({"cases": cases}).to_string()).unwrap();
-    run_oracle(&python, "resample.py", &[spec.to_str().unwrap()]);
+    run_resample_oracle(&python, &dir, cases);
     let mut compared = 0;
     for (image, targets) in &expected {
         for (target, interp, out) in targets {
@@ -469,9 +469,7 @@ fn resample_label_map_matches_simpleitk() {
         cases.push(json!({"image": img_vol, "mask": msk_vol, "ops": ops}));
         expected.push((mask, targets));
     }
-    let spec = dir.join("cases.json");
-    std::fs::write(&spec, json!({"cases": cases}).to_string()).unwrap();
-    run_oracle(&python, "resample.py", &[spec.to_str().unwrap()]);
+    run_resample_oracle(&python, &dir, cases);
     let mut compared = 0;
     for (mask, targets) in &expected {
         for (target, out) in targets {
@@ -580,9 +578,7 @@ fn resample_to_spacing_matches_pyradiomics() {
         }
         cases.push(json!({"image": img_vol, "mask": msk_vol, "ops": ops}));
     }
-    let spec = dir.join("cases.json");
-    std::fs::write(&spec, json!({"cases": cases}).to_string()).unwrap();
-    let result = run_oracle(&python, "resample.py", &[spec.to_str().unwrap()]);
+    let result = run_resample_oracle(&python, &dir, cases);
     let theirs_all: Vec<&Value> = result["results"]
         .as_array()
         .unwrap()
