@@ -22,7 +22,8 @@ pub type FeatureSet = IndexMap<String, f64>;
 struct TypedImage<'s> {
     /// Feature-key prefix: `original`, `wavelet-LLH`, ...
     name: String,
-    roi: CroppedRoi,
+    /// Intensities over the image type's [`RoiBox`].
+    intensities: Vec<f64>,
     pixel_type: PixelType,
     settings: &'s GeneralSettings,
 }
@@ -159,11 +160,12 @@ fn image_type_features(
     bb: &BoundingBox,
     classes: &[(&'static dyn FeatureClass, &Option<Vec<String>>)],
 ) -> Result<Vec<(String, f64)>> {
+    let roi = RoiBox::new(texture_mask, label, bb);
     let mut typed: Vec<TypedImage> = Vec::new();
     if kind == ImageTypeKind::Original {
         typed.push(TypedImage {
             name: "original".into(),
-            roi: crop_roi(image, texture_mask, label, bb),
+            intensities: roi.crop(image),
             pixel_type: image.pixel_type,
             settings: ts,
         });
@@ -171,14 +173,15 @@ fn image_type_features(
         filters::for_each(kind, image, texture_mask, ts, |f| {
             typed.push(TypedImage {
                 name: f.name,
-                roi: crop_roi(&f.image, texture_mask, label, bb),
+                intensities: roi.crop(&f.image),
                 pixel_type: f.image.pixel_type,
                 settings: ts,
             });
             Ok(())
         })?;
     }
-    let results: Vec<Result<Vec<(String, f64)>>> = typed.par_iter().map(|t| texture_features(t, classes)).collect();
+    let results: Vec<Result<Vec<(String, f64)>>> =
+        typed.par_iter().map(|t| texture_features(t, &roi, classes)).collect();
     let mut out = Vec::new();
     for r in results {
         out.extend(r?);
@@ -186,23 +189,39 @@ fn image_type_features(
     Ok(out)
 }
 
-/// Crop to the bounding box (no padding) and build the arrays the classes read.
-struct CroppedRoi {
+/// The bounding box (no padding) every image of an image type is cropped to, with the ROI
+/// mask over it: the same for all the images a filter derives, so built once.
+struct RoiBox {
+    lower: [usize; 3],
+    size: [usize; 3],
+    /// `(z, y, x)`, as the classes see it.
     shape: [usize; 3],
     spacing: [f64; 3],
     mask: Vec<bool>,
-    intensities: Vec<f64>,
 }
 
-fn crop_roi(image: &Image, mask: &LabelMap, label: u32, bb: &BoundingBox) -> CroppedRoi {
-    let (geometry, lower) = roi::crop_geometry(&mask.geometry, bb, 0);
-    let size = geometry.size;
-    let img = image.voxels.crop(lower, size).into_f64();
-    CroppedRoi {
-        shape: [size[2], size[1], size[0]],
-        spacing: [geometry.spacing[2], geometry.spacing[1], geometry.spacing[0]],
-        mask: mask.labels.crop(lower, size).equals(label),
-        intensities: img.iter().copied().collect(),
+impl RoiBox {
+    fn new(mask: &LabelMap, label: u32, bb: &BoundingBox) -> Self {
+        let (geometry, lower) = roi::crop_geometry(&mask.geometry, bb, 0);
+        let size = geometry.size;
+        RoiBox {
+            lower,
+            size,
+            shape: [size[2], size[1], size[0]],
+            spacing: [geometry.spacing[2], geometry.spacing[1], geometry.spacing[0]],
+            mask: mask.labels.crop(lower, size).equals(label),
+        }
+    }
+
+    /// An image's intensities over the box, as float64 in C order.
+    fn crop(&self, image: &Image) -> Vec<f64> {
+        image
+            .voxels
+            .crop(self.lower, self.size)
+            .into_f64()
+            .iter()
+            .copied()
+            .collect()
     }
 }
 
@@ -224,14 +243,14 @@ fn shape_features(mask: &LabelMap, label: u32, bb: &BoundingBox, g: &GeneralSett
 
 fn texture_features(
     t: &TypedImage,
+    roi: &RoiBox,
     classes: &[(&'static dyn FeatureClass, &Option<Vec<String>>)],
 ) -> Result<Vec<(String, f64)>> {
-    let roi = &t.roi;
     let binning = match t.settings.bin_count {
         Some(n) => Binning::Count(n),
         None => Binning::Width(t.settings.bin_width),
     };
-    let d = discretize(&roi.intensities, &roi.mask, binning, t.pixel_type).map_err(|e| match e {
+    let d = discretize(&t.intensities, &roi.mask, binning, t.pixel_type).map_err(|e| match e {
         // Name the derived image (and for LBP3D's kurtosis, why it holds NaN).
         Error::NonFinite { count, .. } => Error::NonFinite {
             count,
@@ -249,7 +268,7 @@ fn texture_features(
         shape: roi.shape,
         spacing: roi.spacing,
         mask: &roi.mask,
-        intensities: &roi.intensities,
+        intensities: &t.intensities,
         gray_levels: &d.gray_levels,
     };
     let cs: ClassSettings = t.settings.class_settings();
