@@ -215,13 +215,7 @@ impl RoiBox {
 
     /// An image's intensities over the box, as float64 in C order.
     fn crop(&self, image: &Image) -> Vec<f64> {
-        image
-            .voxels
-            .crop(self.lower, self.size)
-            .into_f64()
-            .iter()
-            .copied()
-            .collect()
+        image.voxels.crop_f64(self.lower, self.size)
     }
 }
 

@@ -6,7 +6,7 @@
 //! whole-volume passes (the B-spline prefilter, the bounding box, scans) are generic over the
 //! stored type, and everything after the crop to the ROI works on float64 as before.
 
-use ndarray::{Array3, s};
+use ndarray::{Array3, ArrayView3, s};
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -123,6 +123,12 @@ impl Voxels {
         }
     }
 
+    /// The box of `size` (x, y, z) starting at `lower` (x, y, z) as float64 in C order, in one
+    /// pass (no cropped copy in the stored type first).
+    pub fn crop_f64(&self, lower: [usize; 3], size: [usize; 3]) -> Vec<f64> {
+        with_voxels!(self, a => box_view(a, lower, size).iter().map(|&v| Into::<f64>::into(v)).collect())
+    }
+
     /// Number of NaN or infinite values (integer storage has none), scanned in parallel.
     pub fn count_non_finite(&self) -> usize {
         fn scan<T: Scalar>(a: &Array3<T>) -> usize {
@@ -211,13 +217,17 @@ impl Labels {
 }
 
 /// The box of `size` (x, y, z) starting at `lower` (x, y, z) of a `[z, y, x]` array.
-fn crop<T: Clone>(a: &Array3<T>, lower: [usize; 3], size: [usize; 3]) -> Array3<T> {
+fn box_view<T>(a: &Array3<T>, lower: [usize; 3], size: [usize; 3]) -> ArrayView3<'_, T> {
     a.slice(s![
         lower[2]..lower[2] + size[2],
         lower[1]..lower[1] + size[1],
         lower[0]..lower[0] + size[0]
     ])
-    .to_owned()
+}
+
+/// [`box_view`], copied.
+fn crop<T: Clone>(a: &Array3<T>, lower: [usize; 3], size: [usize; 3]) -> Array3<T> {
+    box_view(a, lower, size).to_owned()
 }
 
 /// The label type of a stored label (uint8, uint16 or uint32).
