@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::features::{self, ClassSettings, FeatureClass, RoiView};
+use crate::features::{self, ClassSettings, FeatureClass, GrayLevels, RoiView};
 use crate::image::{self, Image, LabelMap, PixelType, SegmentSelector};
 use crate::preprocess::discretize::{Binning, discretize};
 use crate::preprocess::roi::{self, BoundingBox};
@@ -231,6 +231,7 @@ fn shape_features(mask: &LabelMap, label: u32, bb: &BoundingBox, g: &GeneralSett
         mask: &mask,
         intensities: &zeros,
         gray_levels: &levels,
+        levels: None,
     };
     features::Shape.compute(&view, &g.class_settings())
 }
@@ -258,13 +259,19 @@ fn texture_features(
         },
         e => e,
     })?;
-    let view = RoiView {
+    let mut view = RoiView {
         shape: roi.shape,
         spacing: roi.spacing,
         mask: &roi.mask,
         intensities: &t.intensities,
         gray_levels: &d.gray_levels,
+        levels: None,
     };
+    // Every texture class starts from the same gray-level index: build it once. A view it
+    // refuses (no ROI voxel) is left to the classes, which report it as they always have.
+    let texture = classes.iter().any(|(c, _)| c.name() != "firstorder");
+    let levels = texture.then(|| GrayLevels::new(&view).ok()).flatten();
+    view.levels = levels.as_ref();
     let cs: ClassSettings = t.settings.class_settings();
     let per_class: Vec<Result<Vec<f64>>> = classes.par_iter().map(|(c, _)| c.compute(&view, &cs)).collect();
     let mut out = FeatureSet::new();

@@ -597,6 +597,7 @@ fn compare_class(stats: &mut Stats, case: &Case, class: &dyn FeatureClass, oracl
             mask: &case.mask,
             intensities: &case.image,
             gray_levels: &gray,
+            levels: None,
         };
         class.compute(&roi, &case.class_settings())
     };
@@ -781,6 +782,7 @@ fn timing_large_roi() {
         mask: &mask,
         intensities: &img,
         gray_levels: &gray,
+        levels: None,
     };
     let voxels = mask.iter().filter(|&&m| m).count();
     for class in [&GrayLevelCooccurrence as &dyn FeatureClass, &GrayLevelRunLength] {

@@ -476,6 +476,7 @@ fn view<'a>(volume: &'a Volume, gray: &'a [u32]) -> RoiView<'a> {
         mask: &volume.mask,
         intensities: &volume.image,
         gray_levels: gray,
+        levels: None,
     }
 }
 
@@ -575,6 +576,7 @@ fn large_roi_is_fast() {
         mask: &mask,
         intensities: &intensities,
         gray_levels: &gray,
+        levels: None,
     };
     let n = mask.iter().filter(|&&m| m).count();
     for cls in [
@@ -626,6 +628,7 @@ fn bad_inputs_are_errors_not_panics() {
         mask: &mask,
         intensities: &intensities,
         gray_levels: &gray,
+        levels: None,
     };
     let wrong_shape = RoiView { shape: [1, 2, 2], ..ok };
     let zero_level = RoiView {

@@ -167,6 +167,7 @@ fn compare(class: &dyn FeatureClass, case: &Case, oracle: &Value, report: &mut R
         mask: &mask,
         intensities: &intensities,
         gray_levels: &gray_levels,
+        levels: None,
     };
     let settings = ClassSettings {
         voxel_array_shift: case.voxel_array_shift,
@@ -618,6 +619,7 @@ fn ibsi_digital_phantom() {
         mask: &cropped_mask,
         intensities: &cropped_image,
         gray_levels: &gray,
+        levels: None,
     };
     let values = Shape.compute(&roi, &ClassSettings::default()).unwrap();
     let get = |name: &str| values[Shape.features().iter().position(|f| f.name == name).unwrap()];

@@ -5,12 +5,13 @@
 //! matrix is then made symmetric, optionally merged by distance weighting, normalised, and the
 //! features are computed per angle and averaged with `nanmean`.
 //!
-//! The helpers at the end (gray-level compaction, numpy-like sums, angle weights) are shared with
-//! `glrlm.rs`.
+//! The helpers at the end (the gray-level range check, numpy-like sums, angle weights) are shared
+//! with `glrlm.rs`.
 
 use nalgebra::DMatrix;
 use nalgebra::linalg::Hessenberg;
 
+use super::gray_levels::GrayLevels;
 use super::histogram::InterleavedHistogram;
 use super::neighbourhood::angles;
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, WeightingNorm, def, removed};
@@ -96,9 +97,10 @@ impl FeatureClass for GrayLevelCooccurrence {
     /// Deprecated features (Dissimilarity, Homogeneity1/2, SumVariance) are NaN: pyradiomics
     /// raises a DeprecationWarning for them and reports no value.
     fn compute(&self, roi: &RoiView<'_>, settings: &ClassSettings) -> Result<Vec<f64>> {
-        let levels = GrayLevels::new(roi)?;
+        let levels = roi.gray_level_index()?;
+        check_level_range(&levels)?;
         let offsets = texture_angles(roi, &settings.distances, settings)?;
-        let nl = levels.values.len();
+        let nl = levels.len();
         let cell_count = nl
             .checked_mul(nl)
             .and_then(|c| c.checked_mul(offsets.len()))
@@ -123,7 +125,7 @@ impl FeatureClass for GrayLevelCooccurrence {
 /// the spare level n whose row and column are dropped; a tight loop then counts them into four
 /// interleaved histograms, so no chain of increments to one cell forms in a uniform region.
 fn count_cooccurrences(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], cells: usize) -> Vec<u32> {
-    let nl = levels.values.len();
+    let nl = levels.len();
     let plane = nl * nl;
     let side = nl + 1;
     let [nz, ny, nx] = roi.shape;
@@ -141,9 +143,9 @@ fn count_cooccurrences(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize
     for z in 0..nz {
         for y in 0..ny {
             let start = ((z + margin[0]) * framed_size[1] + y + margin[1]) * framed_size[2] + margin[2];
-            let src = &levels.index[(z * ny + y) * nx..(z * ny + y + 1) * nx];
+            let src = &levels.index()[(z * ny + y) * nx..(z * ny + y + 1) * nx];
             for (d, &l) in there[start..start + nx].iter_mut().zip(src) {
-                *d = if l == OUTSIDE { spare } else { l };
+                *d = if l == GrayLevels::OUTSIDE { spare } else { l };
             }
         }
     }
@@ -257,8 +259,8 @@ fn glcm_weight(norm: WeightingNorm, offset: &[isize; 3], spacing: [f64; 3]) -> f
 /// Per-angle features, then nanmean over angles (plain mean for JointAverage, complex-aware
 /// handling for MCC), as pyradiomics does.
 fn features_over_angles(matrices: &[Vec<f64>], nl: usize, levels: &GrayLevels) -> Vec<f64> {
-    let ng = levels.max as usize;
-    let gv: Vec<f64> = levels.values.iter().map(|&g| f64::from(g)).collect();
+    let ng = levels.max() as usize;
+    let gv: Vec<f64> = levels.values().iter().map(|&g| f64::from(g)).collect();
     let mut scratch = Scratch::new(nl, ng);
     let mut per_angle: Vec<[f64; N_FEATURES]> = Vec::with_capacity(matrices.len());
     let mut mcc_eigen: Vec<Option<EigenSummary>> = Vec::with_capacity(matrices.len());
@@ -748,85 +750,22 @@ fn hessenberg_eigenvalues(h: &mut [f64], n: usize) -> Option<Vec<(f64, f64)>> {
 // ---------------------------------------------------------------------------------------------
 // Helpers shared with glrlm.rs.
 
-/// Marks voxels outside the ROI in [`GrayLevels::index`].
-pub(super) const OUTSIDE: u32 = u32::MAX;
-
-/// Highest discretized gray level accepted (the level lookup table is this long).
+/// Highest discretized gray level accepted.
 const MAX_GRAY_LEVEL: u32 = 1 << 24;
 
 /// Largest texture matrix (cells over all angles) built before giving up with an error.
 pub(super) const MAX_MATRIX_CELLS: usize = 1 << 31;
 
-/// The gray levels present in the ROI and each voxel's position among them.
-pub(super) struct GrayLevels {
-    /// Sorted gray levels present in the ROI (pyradiomics' `grayLevels`).
-    pub values: Vec<u32>,
-    /// Highest gray level (pyradiomics' `Ng`).
-    pub max: u32,
-    /// Per voxel of the cropped array: index into `values`, or [`OUTSIDE`].
-    pub index: Vec<u32>,
-}
-
-impl GrayLevels {
-    /// Validate the view and map its gray levels to compact indices.
-    pub fn new(roi: &RoiView<'_>) -> Result<Self> {
-        let n = roi.shape[0]
-            .checked_mul(roi.shape[1])
-            .and_then(|v| v.checked_mul(roi.shape[2]))
-            .ok_or_else(|| Error::InvalidArgument(format!("ROI shape {:?} is too large", roi.shape)))?;
-        if roi.mask.len() != n || roi.gray_levels.len() != n {
-            return Err(Error::InvalidArgument(format!(
-                "ROI arrays do not match the shape {:?} ({} voxels): mask has {}, gray levels {}",
-                roi.shape,
-                n,
-                roi.mask.len(),
-                roi.gray_levels.len()
-            )));
-        }
-        let mut max = 0u32;
-        let mut any = false;
-        for (&g, &m) in roi.gray_levels.iter().zip(roi.mask) {
-            if m {
-                if g == 0 {
-                    return Err(Error::InvalidArgument(
-                        "ROI voxel with gray level 0 (discretized levels start at 1)".into(),
-                    ));
-                }
-                any = true;
-                max = max.max(g);
-            }
-        }
-        if !any {
-            return Err(Error::RoiTooSmall {
-                detail: "the ROI has no voxels".into(),
-            });
-        }
-        if max > MAX_GRAY_LEVEL {
-            return Err(Error::InvalidArgument(format!(
-                "gray level {max} is above the supported maximum {MAX_GRAY_LEVEL} (use a larger bin width)"
-            )));
-        }
-        let mut lookup = vec![OUTSIDE; max as usize + 1];
-        for (&g, &m) in roi.gray_levels.iter().zip(roi.mask) {
-            if m {
-                lookup[g as usize] = 0;
-            }
-        }
-        let mut values = Vec::new();
-        for (g, slot) in lookup.iter_mut().enumerate() {
-            if *slot != OUTSIDE {
-                *slot = values.len() as u32;
-                values.push(g as u32);
-            }
-        }
-        let index = roi
-            .gray_levels
-            .iter()
-            .zip(roi.mask)
-            .map(|(&g, &m)| if m { lookup[g as usize] } else { OUTSIDE })
-            .collect();
-        Ok(GrayLevels { values, max, index })
+/// GLCM and GLRLM refuse gray levels above [`MAX_GRAY_LEVEL`] (their per-level arrays run up to
+/// the highest level).
+pub(super) fn check_level_range(levels: &GrayLevels) -> Result<()> {
+    let max = levels.max();
+    if max > MAX_GRAY_LEVEL {
+        return Err(Error::InvalidArgument(format!(
+            "gray level {max} is above the supported maximum {MAX_GRAY_LEVEL} (use a larger bin width)"
+        )));
     }
+    Ok(())
 }
 
 /// The unidirectional angles of the cropped array; pyradiomics raises when there are none.
@@ -929,6 +868,7 @@ mod tests {
             mask,
             intensities: &[],
             gray_levels: gray,
+            levels: None,
         };
         // Length mismatch, empty ROI, level 0 inside the ROI, single voxel (no angle).
         assert!(
@@ -961,6 +901,7 @@ mod tests {
             mask: &mask,
             intensities: &[0.0; 8],
             gray_levels: &gray,
+            levels: None,
         };
         assert!(GrayLevelCooccurrence.compute(&roi, &bad_distances).is_err());
         // A flat 2×2×2 ROI: defined values, MCC = 1 with one gray level.

@@ -3,7 +3,8 @@
 //! For each ROI voxel, count its in-ROI neighbours (bidirectional offsets at `distances`) whose
 //! gray level differs by at most `gldm_a`; the voxel goes into dependence size count + 1.
 
-use super::glszm::{FramedRows, GrayLevels, NeighbourSteps, SizeMatrixSums, force2d_axis, validate};
+use super::glszm::{FramedRows, NeighbourSteps, SizeMatrixSums, force2d_axis};
+use super::gray_levels::GrayLevels;
 use super::{ClassSettings, FeatureClass, FeatureDef, RoiView, def, removed};
 use crate::error::{Error, Result};
 
@@ -42,16 +43,16 @@ impl FeatureClass for GrayLevelDependence {
     /// The two deprecated features come out as NaN: pyradiomics raises for them and reports
     /// no value at all.
     fn compute(&self, roi: &RoiView<'_>, settings: &ClassSettings) -> Result<Vec<f64>> {
-        let n_voxels = validate(roi)?;
+        let levels = roi.gray_level_index()?;
         let alpha = dependence_threshold(settings.gldm_a)?;
         let steps = NeighbourSteps::new(roi.shape, &settings.distances, force2d_axis(settings)?)?;
-        let levels = GrayLevels::new(roi, n_voxels)?;
+        let level_index = levels.index();
 
         // counts[level index · n_sizes + dependent neighbours]
         let n_sizes = steps.len() + 1;
         let mut counts = vec![0u32; levels.len() * n_sizes];
         let [nz, ny, nx] = roi.shape;
-        let max_level = i64::from(roi.max_gray_level());
+        let max_level = i64::from(levels.max());
         if (0..1 << 30).contains(&alpha) && max_level < 1 << 30 {
             // Offset by offset over framed rows. The frame holds −(α + 1), which is more than
             // α away from every level (all ≥ 1), so frame neighbours never count.
@@ -75,10 +76,9 @@ impl FeatureClass for GrayLevelDependence {
                         *d += u32::from((diff <= a) & (diff >= -a));
                     }
                 }
-                for (x, &d) in dependent.iter().enumerate() {
-                    let i = first + x;
-                    if roi.mask[i] {
-                        counts[levels.index(roi.gray_levels[i]) * n_sizes + d as usize] += 1;
+                for (&d, &l) in dependent.iter().zip(&level_index[first..first + nx]) {
+                    if l != GrayLevels::OUTSIDE {
+                        counts[l as usize * n_sizes + d as usize] += 1;
                     }
                 }
             });
@@ -95,7 +95,7 @@ impl FeatureClass for GrayLevelDependence {
                                     dependent += usize::from(inside & (i64::from(gray.abs_diff(g)) <= alpha));
                                 }
                             });
-                            if let Some(c) = counts.get_mut(levels.index(gray) * n_sizes + dependent) {
+                            if let Some(c) = counts.get_mut(level_index[index] as usize * n_sizes + dependent) {
                                 *c += 1;
                             }
                         }

@@ -5,7 +5,8 @@
 //! predecessor along the angle is outside the box, outside the ROI or of another level) and
 //! walks the run forward. Features are computed per angle and averaged with `nanmean`.
 
-use super::glcm::{GrayLevels, MAX_MATRIX_CELLS, OUTSIDE, nanmean, texture_angles};
+use super::glcm::{MAX_MATRIX_CELLS, check_level_range, nanmean, texture_angles};
+use super::gray_levels::GrayLevels;
 use super::histogram::InterleavedHistogram;
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, WeightingNorm, def};
 use crate::error::{Error, Result};
@@ -46,10 +47,11 @@ impl FeatureClass for GrayLevelRunLength {
     }
 
     fn compute(&self, roi: &RoiView<'_>, settings: &ClassSettings) -> Result<Vec<f64>> {
-        let levels = GrayLevels::new(roi)?;
+        let levels = roi.gray_level_index()?;
+        check_level_range(&levels)?;
         // GLRLM always uses distance 1, whatever `distances` says.
         let offsets = texture_angles(roi, &[1], settings)?;
-        let nl = levels.values.len();
+        let nl = levels.len();
         let max_run = roi.shape.iter().copied().max().unwrap_or(1);
         let plane = nl
             .checked_mul(max_run)
@@ -64,7 +66,7 @@ impl FeatureClass for GrayLevelRunLength {
             })?;
         let counts = count_runs(roi, &levels, &offsets, plane, cells);
         let matrices = angle_matrices(&counts, plane, &offsets, roi.spacing, settings.weighting_norm);
-        let gv: Vec<f64> = levels.values.iter().map(|&g| f64::from(g)).collect();
+        let gv: Vec<f64> = levels.values().iter().map(|&g| f64::from(g)).collect();
         let per_angle: Vec<[f64; N_FEATURES]> = matrices
             .iter()
             .map(|(p, runs)| angle_features(p, *runs, nl, max_run, &gv))
@@ -90,7 +92,7 @@ impl FeatureClass for GrayLevelRunLength {
 /// dropped, so the run structure of a noisy wavelet band costs no mispredicted branches.
 fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], plane: usize, cells: usize) -> Vec<u32> {
     let size = [roi.shape[0], roi.shape[1], roi.shape[2]];
-    let nl = levels.values.len();
+    let nl = levels.len();
     let max_run = plane / nl.max(1);
     // The index array framed by one layer of outside voxels, so every neighbour exists. Each
     // level index is stored times max_run: equal exactly when the levels are, and already the
@@ -99,11 +101,15 @@ fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], pl
     let padded = [size[0] + 2, size[1] + 2, size[2] + 2];
     let mut index = vec![spare; padded[0] * padded[1] * padded[2]];
     let row = size[2];
-    for (r, src) in levels.index.chunks_exact(row.max(1)).enumerate() {
+    for (r, src) in levels.index().chunks_exact(row.max(1)).enumerate() {
         let (z, y) = (r / size[1], r % size[1]);
         let start = ((z + 1) * padded[1] + y + 1) * padded[2] + 1;
         for (d, &l) in index[start..start + row].iter_mut().zip(src) {
-            *d = if l == OUTSIDE { spare } else { l * max_run as u32 };
+            *d = if l == GrayLevels::OUTSIDE {
+                spare
+            } else {
+                l * max_run as u32
+            };
         }
     }
     let mut counts = vec![0u32; cells];
@@ -151,7 +157,13 @@ fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], pl
         let multi = counts[a * plane..(a + 1) * plane]
             .chunks_exact(max_run)
             .any(|lengths| lengths[1..].iter().any(|&c| c > 0));
-        if !multi && !line_with_two_voxels(&levels.index, [size[0] as isize, size[1] as isize, size[2] as isize], o) {
+        if !multi
+            && !line_with_two_voxels(
+                levels.index(),
+                [size[0] as isize, size[1] as isize, size[2] as isize],
+                o,
+            )
+        {
             counts[a * plane..(a + 1) * plane].iter_mut().for_each(|c| *c = 0);
         }
     }
@@ -174,7 +186,7 @@ fn line_with_two_voxels(index: &[u32], size: [isize; 3], o: &[isize; 3]) -> bool
                     let mut at = [z, y, x];
                     let mut w = v;
                     while inside(at) {
-                        if index[w as usize] != OUTSIDE {
+                        if index[w as usize] != GrayLevels::OUTSIDE {
                             found += 1;
                             if found > 1 {
                                 return true;
@@ -349,6 +361,7 @@ mod tests {
             mask: &mask,
             intensities: &intensities,
             gray_levels: &gray,
+            levels: None,
         };
         let v = GrayLevelRunLength.compute(&roi, &ClassSettings::default()).unwrap();
         // Two runs (lengths 2 and 1) over 3 voxels.

@@ -4,12 +4,12 @@
 //! bidirectional distance-1 offsets (26-connectivity, fewer for thin ROIs or with force2D;
 //! pyradiomics ignores `distances` here). The matrix counts zones by (gray level, size).
 //!
-//! This file also holds the helpers shared with GLDM and NGTDM: input validation, the
-//! neighbour offsets, the framed copy of the ROI box that neighbour loops run over
-//! ([`FramedRows`]) and the bounds-checked walk they fall back to ([`NeighbourSteps`]), the
-//! gray-level index ([`GrayLevels`]) and the features of a (gray level × size) count matrix
-//! ([`SizeMatrixSums`]).
+//! This file also holds the helpers shared with GLDM and NGTDM: the neighbour offsets, the
+//! framed copy of the ROI box that neighbour loops run over ([`FramedRows`]) and the
+//! bounds-checked walk they fall back to ([`NeighbourSteps`]), and the features of a
+//! (gray level × size) count matrix ([`SizeMatrixSums`]).
 
+use super::gray_levels::GrayLevels;
 use super::neighbourhood::angles;
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, def};
 use crate::error::{Error, Result};
@@ -47,7 +47,8 @@ impl FeatureClass for GrayLevelSizeZone {
     }
 
     fn compute(&self, roi: &RoiView<'_>, settings: &ClassSettings) -> Result<Vec<f64>> {
-        let n_voxels = validate(roi)?;
+        let levels = roi.gray_level_index()?;
+        let n_voxels = levels.n_voxels();
         if n_voxels > u32::MAX as usize {
             return Err(Error::InvalidArgument(format!(
                 "ROI of {n_voxels} voxels is too large for GLSZM"
@@ -55,8 +56,7 @@ impl FeatureClass for GrayLevelSizeZone {
         }
         // The C code builds its angles with distance 1 regardless of the `distances` setting.
         let rows = FramedRows::new(roi.shape, &[1], force2d_axis(settings)?)?;
-        let levels = GrayLevels::new(roi, n_voxels)?;
-        let zones = find_zones(roi, &rows, &levels);
+        let zones = find_zones(&rows, &levels);
 
         // Zones sorted by (level index, size): equal cells are adjacent.
         let mut per_level = vec![0.0f64; levels.len()];
@@ -77,7 +77,7 @@ impl FeatureClass for GrayLevelSizeZone {
             if let Some(p) = per_size.get_mut(size) {
                 *p += (run_end - run_start) as u32;
             }
-            cells.push((f64::from(levels.value(level_index)), size as f64, count));
+            cells.push((f64::from(levels.values()[level_index]), size as f64, count));
             run_start = run_end;
         }
         let by_level: Vec<(f64, f64)> = levels
@@ -119,17 +119,18 @@ impl FeatureClass for GrayLevelSizeZone {
 }
 
 /// Flood-fill every zone; returns one key `(level index << 32) | size` per zone, sorted.
-fn find_zones(roi: &RoiView<'_>, rows: &FramedRows, levels: &GrayLevels) -> Vec<u64> {
-    // Gray level of every ROI voxel not yet in a zone, 0 elsewhere and in the frame: one
-    // compare tells whether a neighbour joins the current zone (levels are ≥ 1), and in the
-    // framed array every neighbour is one fixed step away, with no bounds to check.
-    let mut pending = rows.frame(0u32, |i| if roi.mask[i] { roi.gray_levels[i] } else { 0 });
+fn find_zones(rows: &FramedRows, levels: &GrayLevels) -> Vec<u64> {
+    // Level index + 1 of every ROI voxel not yet in a zone, 0 elsewhere and in the frame: one
+    // compare tells whether a neighbour joins the current zone, and in the framed array every
+    // neighbour is one fixed step away, with no bounds to check.
+    let index = levels.index();
+    let mut pending = rows.frame(0u32, |i| index[i].wrapping_add(1));
     let steps = rows.steps();
     let mut stack: Vec<usize> = Vec::new();
     let mut zones: Vec<u64> = Vec::new();
     for seed in 0..pending.len() {
-        let gray = pending[seed];
-        if gray == 0 {
+        let level = pending[seed];
+        if level == 0 {
             continue;
         }
         pending[seed] = 0;
@@ -140,51 +141,17 @@ fn find_zones(roi: &RoiView<'_>, rows: &FramedRows, levels: &GrayLevels) -> Vec<
             for &step in &steps {
                 let j = k.wrapping_add_signed(step);
                 if let Some(p) = pending.get_mut(j) {
-                    if *p == gray {
+                    if *p == level {
                         *p = 0;
                         stack.push(j);
                     }
                 }
             }
         }
-        zones.push(((levels.index(gray) as u64) << 32) | size);
+        zones.push((u64::from(level - 1) << 32) | size);
     }
     zones.sort_unstable();
     zones
-}
-
-/// Check the view's arrays against its shape; return the number of ROI voxels (≥ 1).
-pub(crate) fn validate(roi: &RoiView<'_>) -> Result<usize> {
-    let len = roi
-        .shape
-        .iter()
-        .try_fold(1usize, |acc, &s| acc.checked_mul(s))
-        .ok_or_else(|| Error::InvalidArgument(format!("ROI shape {:?} overflows", roi.shape)))?;
-    if roi.mask.len() != len || roi.gray_levels.len() != len {
-        return Err(Error::InvalidArgument(format!(
-            "ROI shape {:?} needs {len} voxels, got mask {} and gray levels {}",
-            roi.shape,
-            roi.mask.len(),
-            roi.gray_levels.len()
-        )));
-    }
-    let mut n_voxels = 0usize;
-    for (&inside, &g) in roi.mask.iter().zip(roi.gray_levels) {
-        if inside {
-            if g == 0 {
-                return Err(Error::InvalidArgument(
-                    "gray level 0 inside the ROI (discretized levels start at 1)".into(),
-                ));
-            }
-            n_voxels += 1;
-        }
-    }
-    if n_voxels == 0 {
-        return Err(Error::RoiTooSmall {
-            detail: "the ROI has no voxels".into(),
-        });
-    }
-    Ok(n_voxels)
 }
 
 /// The numpy axis excluded from the offsets, if force2D is on.
@@ -370,74 +337,6 @@ impl FramedRows {
     }
 }
 
-/// The gray levels present in the ROI (sorted) and a map from a level to its position.
-pub(crate) struct GrayLevels {
-    values: Vec<u32>,
-    /// Position of each level by value, when the values are small enough for a table.
-    table: Option<Vec<u32>>,
-}
-
-impl GrayLevels {
-    /// Collect the levels of the (validated, non-empty) ROI.
-    pub(crate) fn new(roi: &RoiView<'_>, n_voxels: usize) -> Result<Self> {
-        let max = roi.max_gray_level() as usize;
-        let roi_levels = || {
-            roi.mask
-                .iter()
-                .zip(roi.gray_levels)
-                .filter(|(m, _)| **m)
-                .map(|(_, &g)| g)
-        };
-        // A lookup table is fastest; fall back to a sorted list for absurdly sparse levels.
-        if max <= (1usize << 20).max(4 * n_voxels) {
-            let mut table = vec![u32::MAX; max + 1];
-            for g in roi_levels() {
-                table[g as usize] = 0;
-            }
-            let mut values = Vec::new();
-            for (g, slot) in table.iter_mut().enumerate() {
-                if *slot == 0 {
-                    *slot = values.len() as u32;
-                    values.push(g as u32);
-                }
-            }
-            Ok(GrayLevels {
-                values,
-                table: Some(table),
-            })
-        } else {
-            let mut values: Vec<u32> = roi_levels().collect();
-            values.sort_unstable();
-            values.dedup();
-            Ok(GrayLevels { values, table: None })
-        }
-    }
-
-    /// Number of distinct levels.
-    pub(crate) fn len(&self) -> usize {
-        self.values.len()
-    }
-
-    /// The levels, ascending.
-    pub(crate) fn values(&self) -> &[u32] {
-        &self.values
-    }
-
-    /// The level at position `index` (0 if out of range).
-    pub(crate) fn value(&self, index: usize) -> u32 {
-        self.values.get(index).copied().unwrap_or(0)
-    }
-
-    /// Position of a level present in the ROI.
-    #[inline]
-    pub(crate) fn index(&self, level: u32) -> usize {
-        match &self.table {
-            Some(table) => table.get(level as usize).copied().unwrap_or(0) as usize,
-            None => self.values.binary_search(&level).unwrap_or(0),
-        }
-    }
-}
-
 /// Features of a (gray level i × size j) count matrix, shared by GLSZM (zone sizes) and GLDM
 /// (dependence sizes). Every sum is divided by the total count Nz as pyradiomics does.
 pub(crate) struct SizeMatrixSums {
@@ -523,56 +422,26 @@ impl SizeMatrixSums {
 mod tests {
     use super::*;
 
-    fn roi<'a>(mask: &'a [bool], gray: &'a [u32]) -> RoiView<'a> {
-        RoiView {
-            shape: [1, 1, gray.len()],
+    #[test]
+    fn zones_are_26_connected() {
+        // Two voxels touching only at a corner form one zone; a gap splits them.
+        let roi = |shape, mask, gray| RoiView {
+            shape,
             spacing: [1.0; 3],
             mask,
             intensities: &[],
             gray_levels: gray,
-        }
-    }
-
-    #[test]
-    fn gray_level_table_and_sorted_list_agree() {
-        // Levels far above 4·voxels and 2^20 take the sorted-list path.
-        let mask = [true, true, false, true, true];
-        let small = [7u32, 3, 9, 7, 12];
-        let large = [7u32, 3, 9, 7, 3_000_000];
-        let (a, b) = (
-            GrayLevels::new(&roi(&mask, &small), 4).unwrap(),
-            GrayLevels::new(&roi(&mask, &large), 4).unwrap(),
-        );
-        assert!(a.table.is_some() && b.table.is_none());
-        assert_eq!(a.values(), &[3, 7, 12]);
-        assert_eq!(b.values(), &[3, 7, 3_000_000]);
-        for (g, i) in [(3, 0), (7, 1), (12, 2)] {
-            assert_eq!(a.index(g), i);
-        }
-        for (g, i) in [(3, 0), (7, 1), (3_000_000, 2)] {
-            assert_eq!(b.index(g), i);
-        }
-    }
-
-    #[test]
-    fn zones_are_26_connected() {
-        // Two voxels touching only at a corner form one zone; a gap splits them.
+            levels: None,
+        };
         let steps = FramedRows::new([2, 2, 2], &[1], None).unwrap();
         let mask = [true, false, false, false, false, false, false, true];
         let gray = [4u32, 0, 0, 0, 0, 0, 0, 4];
-        let view = RoiView {
-            shape: [2, 2, 2],
-            ..roi(&mask, &gray)
-        };
-        let levels = GrayLevels::new(&view, 2).unwrap();
-        assert_eq!(find_zones(&view, &steps, &levels), vec![2]);
+        let levels = GrayLevels::new(&roi([2, 2, 2], &mask, &gray)).unwrap();
+        assert_eq!(find_zones(&steps, &levels), vec![2]);
         let split = [true, false, false, false, false, false, false, false, true];
         let gray3 = [4u32, 0, 0, 0, 0, 0, 0, 0, 4];
-        let view = RoiView {
-            shape: [1, 1, 9],
-            ..roi(&split, &gray3)
-        };
+        let levels = GrayLevels::new(&roi([1, 1, 9], &split, &gray3)).unwrap();
         let steps = FramedRows::new([1, 1, 9], &[1], None).unwrap();
-        assert_eq!(find_zones(&view, &steps, &levels), vec![1, 1]);
+        assert_eq!(find_zones(&steps, &levels), vec![1, 1]);
     }
 }

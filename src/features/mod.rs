@@ -18,10 +18,13 @@ pub mod glcm;
 pub mod gldm;
 pub mod glrlm;
 pub mod glszm;
+pub mod gray_levels;
 mod histogram;
 pub mod neighbourhood;
 pub mod ngtdm;
 pub mod shape;
+
+use std::borrow::Cow;
 
 use crate::error::Result;
 
@@ -30,6 +33,7 @@ pub use glcm::GrayLevelCooccurrence;
 pub use gldm::GrayLevelDependence;
 pub use glrlm::GrayLevelRunLength;
 pub use glszm::GrayLevelSizeZone;
+pub use gray_levels::GrayLevels;
 pub use ngtdm::NeighbouringGrayToneDifference;
 pub use shape::Shape;
 
@@ -88,9 +92,12 @@ pub struct RoiView<'a> {
     pub intensities: &'a [f64],
     /// Discretized gray levels (bin indices ≥ 1) inside the ROI, 0 outside.
     pub gray_levels: &'a [u32],
+    /// The index of `gray_levels` ([`GrayLevels::new`] of this view), when the caller built it
+    /// once for all classes, as extraction does; `None` makes each texture class build its own.
+    pub levels: Option<&'a GrayLevels>,
 }
 
-impl RoiView<'_> {
+impl<'a> RoiView<'a> {
     /// Number of voxels in the cropped arrays.
     pub fn len(&self) -> usize {
         self.shape[0] * self.shape[1] * self.shape[2]
@@ -107,15 +114,13 @@ impl RoiView<'_> {
         (z * self.shape[1] + y) * self.shape[2] + x
     }
 
-    /// Highest gray level in the ROI (pyradiomics' `Ng`).
-    pub fn max_gray_level(&self) -> u32 {
-        self.gray_levels
-            .iter()
-            .zip(self.mask)
-            .filter(|(_, m)| **m)
-            .map(|(g, _)| *g)
-            .max()
-            .unwrap_or(0)
+    /// The view's gray-level index: the shared one if it was given (and fits the box), else
+    /// built now, which also checks the view.
+    pub fn gray_level_index(&self) -> Result<Cow<'a, GrayLevels>> {
+        match self.levels {
+            Some(levels) if levels.index().len() == self.len() => Ok(Cow::Borrowed(levels)),
+            _ => GrayLevels::new(self).map(Cow::Owned),
+        }
     }
 }
 

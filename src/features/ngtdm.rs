@@ -5,7 +5,7 @@
 //! offsets at `distances`, centre excluded) and s_i accumulates |i − Ā|. A voxel without any
 //! in-ROI neighbour still counts in n_i, with a difference of 0 (pyradiomics, not IBSI).
 
-use super::glszm::{FramedRows, GrayLevels, NeighbourSteps, force2d_axis, validate};
+use super::glszm::{FramedRows, NeighbourSteps, force2d_axis};
 use super::{ClassSettings, FeatureClass, FeatureDef, RoiView, def};
 use crate::error::Result;
 
@@ -31,27 +31,29 @@ impl FeatureClass for NeighbouringGrayToneDifference {
     }
 
     fn compute(&self, roi: &RoiView<'_>, settings: &ClassSettings) -> Result<Vec<f64>> {
-        let n_voxels = validate(roi)?;
+        let levels = roi.gray_level_index()?;
         let steps = NeighbourSteps::new(roi.shape, &settings.distances, force2d_axis(settings)?)?;
-        let levels = GrayLevels::new(roi, n_voxels)?;
+        let level_index = levels.index();
 
         let mut n = vec![0.0f64; levels.len()];
         let mut s = vec![0.0f64; levels.len()];
         let [nz, ny, nx] = roi.shape;
         // The C code sums integer levels in a double: exact, like these integer sums.
-        let mut add = |gray: u32, count: u64, sum: u64| {
+        // Voxel `i` of the box, in the ROI, with `count` in-ROI neighbours summing to `sum`.
+        let mut add = |i: usize, count: u64, sum: u64| {
+            let gray = roi.gray_levels[i];
             let diff = if count == 0 {
                 0.0
             } else {
                 (f64::from(gray) - sum as f64 / count as f64).abs()
             };
-            let li = levels.index(gray);
+            let li = level_index[i] as usize;
             if let (Some(n_i), Some(s_i)) = (n.get_mut(li), s.get_mut(li)) {
                 *n_i += 1.0;
                 *s_i += diff;
             }
         };
-        if u64::from(roi.max_gray_level()) * (steps.len() as u64) < u64::from(u32::MAX) {
+        if u64::from(levels.max()) * (steps.len() as u64) < u64::from(u32::MAX) {
             // Offset by offset over framed rows; frame voxels are outside (count 0, level 0).
             let rows = FramedRows::new(roi.shape, &settings.distances, force2d_axis(settings)?)?;
             let inside = rows.frame(0u32, |i| u32::from(roi.mask[i]));
@@ -71,7 +73,7 @@ impl FeatureClass for NeighbouringGrayToneDifference {
                 for x in 0..nx {
                     let i = first + x;
                     if roi.mask[i] {
-                        add(roi.gray_levels[i], u64::from(count[x]), u64::from(sum[x]));
+                        add(i, u64::from(count[x]), u64::from(sum[x]));
                     }
                 }
             });
@@ -88,7 +90,7 @@ impl FeatureClass for NeighbouringGrayToneDifference {
                                     sum += u64::from(g) * u64::from(inside);
                                 }
                             });
-                            add(roi.gray_levels[index], count, sum);
+                            add(index, count, sum);
                         }
                         index += 1;
                     }
