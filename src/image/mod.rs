@@ -532,6 +532,7 @@ pub(crate) fn gunzip_values<T: Sample>(
     // Zeroed pages from the allocator cost nothing until written.
     let mut values: Vec<T> = bytemuck::zeroed_vec(count);
     let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut values);
+    prefault(bytes);
     if !gunzip_exact(compressed, bytes) {
         return false;
     }
@@ -542,6 +543,23 @@ pub(crate) fn gunzip_values<T: Sample>(
     }
     *out = values;
     true
+}
+
+/// Map every page of a large fresh buffer on all worker threads before one thread fills it:
+/// the kernel's first-touch work (a fault, a page to clear) per 4 KiB page is otherwise paid
+/// on the critical path of the single-threaded inflate.
+fn prefault(bytes: &mut [u8]) {
+    use rayon::prelude::*;
+    const PAGE: usize = 4096;
+    if rayon::current_num_threads() < 2 || bytes.len() < 1 << 22 {
+        return;
+    }
+    bytes.par_chunks_mut(256 * PAGE).for_each(|chunk| {
+        for page in chunk.chunks_mut(PAGE) {
+            // An opaque zero: a store the compiler cannot drop as redundant on zeroed memory.
+            page[0] = std::hint::black_box(0);
+        }
+    });
 }
 
 /// Read until `buf` is full or the stream ends; the number of bytes read.
