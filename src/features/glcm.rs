@@ -158,16 +158,23 @@ fn count_cooccurrences(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize
         let step = o[0] * stride[0] + o[1] * stride[1] + o[2];
         for z in 0..nz {
             for y in 0..ny {
-                let start = ((z + margin[0]) * framed_size[1] + y + margin[1]) * framed_size[2] + margin[2];
+                // Voxels outside the ROI only count into the dropped spare row: skip them.
+                let span = levels.row_span(z * ny + y);
+                if span.is_empty() {
+                    continue;
+                }
+                let row_start = ((z + margin[0]) * framed_size[1] + y + margin[1]) * framed_size[2] + margin[2];
+                let start = row_start + span.start;
                 let neighbour = start.wrapping_add_signed(step);
+                let cell = &mut cell[..span.len()];
                 for ((c, &i), &j) in cell
                     .iter_mut()
-                    .zip(&here[start..start + nx])
-                    .zip(&there[neighbour..neighbour + nx])
+                    .zip(&here[start..start + span.len()])
+                    .zip(&there[neighbour..neighbour + span.len()])
                 {
                     *c = i + j;
                 }
-                histogram.count(&cell);
+                histogram.count(cell);
             }
         }
         // Drop the spare level's row and column.

@@ -68,15 +68,20 @@ impl FeatureClass for GrayLevelDependence {
             let a = alpha as i32;
             let mut dependent = vec![0u32; nx];
             rows.for_each_row(|first, neighbours, here| {
-                let centre = &framed[here..here + nx];
+                // Only the row's ROI voxels count.
+                let span = levels.row_span(first / nx);
+                let (from, len) = (span.start, span.len());
+                let centre = &framed[here + from..here + from + len];
+                let dependent = &mut dependent[..len];
                 dependent.fill(0);
                 for &start in neighbours {
-                    for ((d, &c), &g) in dependent.iter_mut().zip(centre).zip(&framed[start..start + nx]) {
+                    let around = &framed[start + from..start + from + len];
+                    for ((d, &c), &g) in dependent.iter_mut().zip(centre).zip(around) {
                         let diff = c - g;
                         *d += u32::from((diff <= a) & (diff >= -a));
                     }
                 }
-                for (&d, &l) in dependent.iter().zip(&level_index[first..first + nx]) {
+                for (&d, &l) in dependent.iter().zip(&level_index[first + from..first + from + len]) {
                     if l != GrayLevels::OUTSIDE {
                         counts[l as usize * n_sizes + d as usize] += 1;
                     }

@@ -125,10 +125,18 @@ fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], pl
         histogram.clear();
         for z in 1..=size[0] {
             for y in 1..=size[1] {
-                let first = (z * padded[1] + y) * padded[2] + 1;
+                // Only the row's ROI voxels: one outside the ROI counts into the dropped spare
+                // level, and its stale length is never read (a voxel whose predecessor is
+                // outside starts a run whatever that length says).
+                let span = levels.row_span((z - 1) * size[1] + y - 1);
+                if span.is_empty() {
+                    continue;
+                }
+                let row = span.len();
+                let first = (z * padded[1] + y) * padded[2] + 1 + span.start;
                 let here = &index[first..first + row];
                 let next = &index[first + lin..first + lin + row];
-                if lin >= row {
+                if lin >= size[2] {
                     // The predecessors lie in earlier rows: the lengths of a row are independent.
                     let (done, rest) = length.split_at_mut(first);
                     let before = &done[first - lin..first - lin + row];
@@ -145,12 +153,17 @@ fn count_runs(roi: &RoiView<'_>, levels: &GrayLevels, offsets: &[[isize; 3]], pl
                 // The cell of every voxel of the row (vectorized), then the counting alone: a
                 // tight loop whose only memory write is the increment.
                 let last = (max_run - 1) as u32;
-                for (((c, &l), &n), &len) in cell.iter_mut().zip(here).zip(next).zip(&length[first..first + row]) {
+                for (((c, &l), &n), &len) in cell[..row]
+                    .iter_mut()
+                    .zip(here)
+                    .zip(next)
+                    .zip(&length[first..first + row])
+                {
                     let at = l + (len - 1).min(last);
                     // A voxel inside a run counts into the sink instead: no branch.
                     *c = if n != l { at } else { sink as u32 };
                 }
-                histogram.count(&cell);
+                histogram.count(&cell[..row]);
             }
         }
         histogram.add_to(0..plane, &mut counts[a * plane..(a + 1) * plane]);

@@ -17,6 +17,9 @@ pub struct GrayLevels {
     index: Vec<u32>,
     /// Number of ROI voxels (≥ 1).
     n_voxels: usize,
+    /// Per row `(z, y)` of the box: the x range from its first to past its last ROI voxel
+    /// (empty for a row without any).
+    spans: Vec<std::ops::Range<usize>>,
 }
 
 impl GrayLevels {
@@ -103,10 +106,23 @@ impl GrayLevels {
                 .collect();
             (values, index)
         };
+        let nx = roi.shape[2];
+        let spans = if nx == 0 {
+            Vec::new()
+        } else {
+            roi.mask
+                .chunks_exact(nx)
+                .map(|row| match row.iter().position(|&m| m) {
+                    Some(first) => first..nx - row.iter().rev().position(|&m| m).unwrap_or(0),
+                    None => 0..0,
+                })
+                .collect()
+        };
         Ok(GrayLevels {
             values,
             index,
             n_voxels,
+            spans,
         })
     }
 
@@ -140,6 +156,13 @@ impl GrayLevels {
     pub fn n_voxels(&self) -> usize {
         self.n_voxels
     }
+
+    /// The x range of row `(z, y)` (row number `z·ny + y`) that holds its ROI voxels: loops
+    /// whose voxels outside the ROI only feed a dropped spare level can skip the rest (a
+    /// rounded lesion fills about half its box).
+    pub fn row_span(&self, row: usize) -> std::ops::Range<usize> {
+        self.spans.get(row).cloned().unwrap_or(0..0)
+    }
 }
 
 #[cfg(test)]
@@ -170,6 +193,9 @@ mod tests {
         assert_eq!(a.index(), &[1, 0, GrayLevels::OUTSIDE, 1, 2]);
         assert_eq!(b.index(), a.index());
         assert_eq!((a.max(), b.max(), a.n_voxels()), (12, 3_000_000, 4));
+        assert_eq!(a.row_span(0), 0..5);
+        let inner = GrayLevels::new(&roi(&[false, true, false, true, false], &[0, 2, 0, 2, 0])).unwrap();
+        assert_eq!((inner.row_span(0), inner.row_span(1)), (1..4, 0..0));
     }
 
     #[test]

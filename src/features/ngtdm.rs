@@ -60,18 +60,22 @@ impl FeatureClass for NeighbouringGrayToneDifference {
             let weighted = rows.frame(0u32, |i| if roi.mask[i] { roi.gray_levels[i] } else { 0 });
             let (mut count, mut sum) = (vec![0u32; nx], vec![0u32; nx]);
             rows.for_each_row(|first, neighbours, _| {
+                // Only the row's ROI voxels count.
+                let span = levels.row_span(first / nx);
+                let (from, len) = (span.start, span.len());
+                let (count, sum) = (&mut count[..len], &mut sum[..len]);
                 count.fill(0);
                 sum.fill(0);
                 for &start in neighbours {
-                    for (c, &v) in count.iter_mut().zip(&inside[start..start + nx]) {
+                    for (c, &v) in count.iter_mut().zip(&inside[start + from..start + from + len]) {
                         *c += v;
                     }
-                    for (t, &g) in sum.iter_mut().zip(&weighted[start..start + nx]) {
+                    for (t, &g) in sum.iter_mut().zip(&weighted[start + from..start + from + len]) {
                         *t += g;
                     }
                 }
-                for x in 0..nx {
-                    let i = first + x;
+                for x in 0..len {
+                    let i = first + from + x;
                     if roi.mask[i] {
                         add(i, u64::from(count[x]), u64::from(sum[x]));
                     }
