@@ -454,8 +454,11 @@ impl BSplineCoefficients {
                     let gain = if nx >= 2 { bspline_gain() } else { 1.0 };
                     let mut y = 0;
                     while y + X_LANES <= ny {
-                        for (x, lanes) in group.iter_mut().enumerate() {
-                            *lanes = std::array::from_fn(|k| src[(y + k) * nx + x].into() * gain);
+                        // The group's rows as slices of one length: indexing them by x needs
+                        // no bounds check per sample.
+                        let rows: [&[T]; X_LANES] = std::array::from_fn(|k| &src[(y + k) * nx..(y + k + 1) * nx]);
+                        for (x, lanes) in group[..nx].iter_mut().enumerate() {
+                            *lanes = std::array::from_fn(|k| rows[k][x].into() * gain);
                         }
                         prefilter_group(group, x0);
                         for lane in 0..X_LANES {
