@@ -1,5 +1,5 @@
-//! The gray levels present in an ROI and each voxel's position among them: where every
-//! texture class (glcm, glrlm, glszm, gldm, ngtdm) starts. Matrices are indexed by the levels
+//! The gray levels present in an ROI, each voxel's position among them and each row's ROI
+//! span: where every texture class (glcm, glrlm, glszm, gldm, ngtdm) starts. Matrices are indexed by the levels
 //! *present*, as pyradiomics' `grayLevels`, so absent levels cost no rows.
 //!
 //! Extraction builds it once per derived image and hands it to every class through
@@ -8,7 +8,8 @@
 use super::RoiView;
 use crate::error::{Error, Result};
 
-/// The sorted gray levels of an ROI and, per voxel of its box, the level's position.
+/// The sorted gray levels of an ROI, per voxel of its box the level's position, and per row
+/// of the box the x range its ROI voxels occupy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrayLevels {
     /// Sorted distinct levels inside the ROI (pyradiomics' `grayLevels`), never empty.
