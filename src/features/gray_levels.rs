@@ -1,6 +1,6 @@
 //! The gray levels present in an ROI, each voxel's position among them and each row's ROI
-//! span: where every texture class (glcm, glrlm, glszm, gldm, ngtdm) starts. Matrices are indexed by the levels
-//! *present*, as pyradiomics' `grayLevels`, so absent levels cost no rows.
+//! span: where every texture class (glcm, glrlm, glszm, gldm, ngtdm) starts. Matrices are
+//! indexed by the levels *present*, as pyradiomics' `grayLevels`, so absent levels cost no rows.
 //!
 //! Extraction builds it once per derived image and hands it to every class through
 //! [`RoiView::levels`]; a class given a view without it builds its own.
@@ -68,7 +68,6 @@ impl GrayLevels {
                 .filter(|(m, _)| **m)
                 .map(|(_, &g)| g)
         };
-        let position = |table: &[u32], g: u32| table[g as usize];
         // A lookup table by level is fastest; absurdly sparse levels get a sorted list instead.
         let (values, index) = if max as usize <= (1usize << 20).max(4 * n_voxels) {
             let mut table = vec![Self::OUTSIDE; max as usize + 1];
@@ -86,7 +85,7 @@ impl GrayLevels {
                 .gray_levels
                 .iter()
                 .zip(roi.mask)
-                .map(|(&g, &m)| if m { position(&table, g) } else { Self::OUTSIDE })
+                .map(|(&g, &m)| if m { table[g as usize] } else { Self::OUTSIDE })
                 .collect();
             (values, index)
         } else {
