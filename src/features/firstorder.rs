@@ -92,19 +92,18 @@ impl FeatureClass for FirstOrder {
     }
 }
 
+/// The percentiles firstorder reports (as fractions), besides the median.
+const PERCENTILES: [f64; 4] = [0.1, 0.25, 0.75, 0.9];
+
 /// All features for non-empty, finite `values` (C order) and their gray `levels`.
 fn first_order_values(values: &[f64], levels: &[u32], spacing: [f64; 3], shift: f64) -> Vec<f64> {
     let count = values.len() as f64;
     let minimum = values.iter().copied().fold(f64::INFINITY, f64::min);
     let maximum = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    // Order statistics in ascending rank, each selection narrowing the next one.
-    let mut ranks = OrderStatistics::new(values);
-    let p10 = ranks.percentile(0.1);
-    let p25 = ranks.percentile(0.25);
+    let ranks = OrderStatistics::new(values, &PERCENTILES);
+    let [p10, p25, p75, p90] = PERCENTILES.map(|q| ranks.percentile(q));
     let median = ranks.median();
-    let p75 = ranks.percentile(0.75);
-    let p90 = ranks.percentile(0.9);
-    let mut scratch = ranks.into_buffer();
+    let mut scratch = Vec::with_capacity(values.len());
 
     let mean = pairwise_sum_by(values, |v| v) / count;
 
@@ -207,68 +206,52 @@ fn histogram_features(levels: &[u32]) -> (f64, f64) {
     (entropy, uniformity)
 }
 
-/// Order statistics of a buffer by repeated selection. Invariant: every value left of `lower` is
-/// <= every value from `lower` on, so ranks asked in ascending order only search the right part.
+/// numpy's order statistics (percentiles, median) of finite values: the few ranks they read,
+/// all found in one go by [`values_at_ranks`].
 struct OrderStatistics {
-    buffer: Vec<f64>,
-    lower: usize,
+    n: usize,
+    /// (rank, value), ascending rank.
+    found: Vec<(usize, f64)>,
 }
 
 impl OrderStatistics {
-    fn new(values: &[f64]) -> Self {
-        OrderStatistics {
-            buffer: values.to_vec(),
-            lower: 0,
+    /// Ready to answer [`Self::percentile`] for each of `quantiles` and [`Self::median`].
+    fn new(values: &[f64], quantiles: &[f64]) -> Self {
+        let n = values.len();
+        let mut ranks = Vec::new();
+        if let Some(last) = n.checked_sub(1) {
+            for &q in quantiles {
+                let (k, _) = percentile_position(last, q);
+                ranks.extend([k, (k + 1).min(last)]);
+            }
+            ranks.extend([n / 2, n.saturating_sub(1) / 2]);
         }
+        ranks.sort_unstable();
+        ranks.dedup();
+        let found = ranks.iter().copied().zip(values_at_ranks(values, &ranks)).collect();
+        OrderStatistics { n, found }
     }
 
-    fn into_buffer(self) -> Vec<f64> {
-        self.buffer
-    }
-
-    /// The value of 0-based rank `k` (clamped to the last rank).
-    fn kth(&mut self, k: usize) -> f64 {
-        let Some(last) = self.buffer.len().checked_sub(1) else {
-            return f64::NAN;
-        };
-        let k = k.min(last);
-        let (part, offset) = if k >= self.lower {
-            (&mut self.buffer[self.lower..], self.lower)
-        } else {
-            (&mut self.buffer[..self.lower], 0)
-        };
-        let (_, value, _) = part.select_nth_unstable_by(k - offset, f64::total_cmp);
-        let value = *value;
-        self.lower = self.lower.max(k);
-        value
-    }
-
-    /// The value of rank `k + 1` right after [`OrderStatistics::kth`]`(k)`: the minimum of the right part.
-    fn next_after(&self, k: usize) -> f64 {
-        self.buffer
-            .get(k + 1..)
-            .unwrap_or(&[])
-            .iter()
-            .copied()
-            .fold(f64::INFINITY, f64::min)
+    /// The value of 0-based rank `k`, which [`Self::new`] was asked to find.
+    fn kth(&self, k: usize) -> f64 {
+        match self.found.binary_search_by_key(&k, |&(rank, _)| rank) {
+            Ok(i) => self.found[i].1,
+            Err(_) => f64::NAN,
+        }
     }
 
     /// numpy's default ("linear") percentile, `q` in [0, 1]: virtual index (n−1)·q,
     /// interpolated with numpy's two-sided lerp.
-    fn percentile(&mut self, q: f64) -> f64 {
-        let n = self.buffer.len();
-        let Some(last) = n.checked_sub(1) else {
+    fn percentile(&self, q: f64) -> f64 {
+        let Some(last) = self.n.checked_sub(1) else {
             return f64::NAN;
         };
-        let virtual_index = last as f64 * q;
-        if virtual_index >= last as f64 {
+        let (k, gamma) = percentile_position(last, q);
+        if k == last {
             return self.kth(last);
         }
-        let previous_index = virtual_index.floor();
-        let gamma = virtual_index - previous_index;
-        let k = previous_index as usize;
         let previous = self.kth(k);
-        let next = self.next_after(k);
+        let next = self.kth(k + 1);
         let diff = next - previous;
         if gamma >= 0.5 {
             next - diff * (1.0 - gamma)
@@ -278,17 +261,116 @@ impl OrderStatistics {
     }
 
     /// numpy's median: the middle value, or the sum of the two middle values halved.
-    fn median(&mut self) -> f64 {
-        let n = self.buffer.len();
+    fn median(&self) -> f64 {
+        let n = self.n;
+        if n == 0 {
+            return f64::NAN;
+        }
         if n % 2 == 1 {
             return self.kth(n / 2);
         }
-        let Some(k) = (n / 2).checked_sub(1) else {
-            return f64::NAN;
-        };
-        let low = self.kth(k);
-        let high = self.next_after(k);
-        (low + high) / 2.0
+        (self.kth(n / 2 - 1) + self.kth(n / 2)) / 2.0
+    }
+}
+
+/// Where numpy's linear percentile `q` of ranks 0..=`last` falls: the rank below the virtual
+/// index (n−1)·q and the fraction past it; `last` itself when the index reaches it.
+fn percentile_position(last: usize, q: f64) -> (usize, f64) {
+    let virtual_index = last as f64 * q;
+    if virtual_index >= last as f64 {
+        return (last, 0.0);
+    }
+    let previous = virtual_index.floor();
+    (previous as usize, virtual_index - previous)
+}
+
+/// An integer that orders like `v` under `f64::total_cmp`.
+fn order_key(v: f64) -> u64 {
+    let bits = v.to_bits();
+    if bits >> 63 == 1 { !bits } else { bits | 1 << 63 }
+}
+
+/// The float whose [`order_key`] is `key`.
+fn from_order_key(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 { key & !(1 << 63) } else { !key })
+}
+
+/// The values at 0-based `ranks` (ascending, distinct, each below `values.len()`) in the order
+/// of `f64::total_cmp`: exactly the elements a sort would put there.
+fn values_at_ranks(values: &[f64], ranks: &[usize]) -> Vec<f64> {
+    let mut keys: Vec<u64> = values.iter().map(|&v| order_key(v)).collect();
+    let mut found = vec![0u64; ranks.len()];
+    keys_at_ranks(&mut keys, ranks, 64, &mut found);
+    found.into_iter().map(from_order_key).collect()
+}
+
+/// Below this many keys, select directly.
+const SELECT_DIRECTLY: usize = 1 << 14;
+
+/// [`values_at_ranks`] on order keys that agree above bit `bits` (64: none known to agree).
+/// A large set is first split on its next 16 bits, a radix histogram: only the buckets holding
+/// a rank asked for are kept, so selection runs on a small part of a large ROI.
+fn keys_at_ranks(keys: &mut [u64], ranks: &[usize], bits: u32, found: &mut [u64]) {
+    if bits == 0 {
+        // Every key is the same.
+        found.fill(keys[0]);
+        return;
+    }
+    if keys.len() <= SELECT_DIRECTLY {
+        // Ascending ranks: each selection leaves the next rank in the part to its right.
+        let mut lower = 0;
+        for (f, &rank) in found.iter_mut().zip(ranks) {
+            let (_, key, _) = keys[lower..].select_nth_unstable(rank - lower);
+            *f = *key;
+            lower = rank;
+        }
+        return;
+    }
+    let shift = bits - 16;
+    let digit = |key: u64| ((key >> shift) & 0xFFFF) as usize;
+    let mut counts = vec![0u32; 1 << 16];
+    for &key in keys.iter() {
+        counts[digit(key)] += 1;
+    }
+    // The buckets holding the ranks, with each rank's position within its bucket.
+    let mut buckets: Vec<(usize, std::ops::Range<usize>, Vec<usize>)> = Vec::new();
+    let (mut below, mut next) = (0usize, 0usize);
+    for (b, &c) in counts.iter().enumerate() {
+        let end = below + c as usize;
+        let first = next;
+        while next < ranks.len() && ranks[next] < end {
+            next += 1;
+        }
+        if next > first {
+            buckets.push((b, first..next, ranks[first..next].iter().map(|r| r - below).collect()));
+        }
+        if next == ranks.len() {
+            break;
+        }
+        below = end;
+    }
+    if let [(b, _, within)] = buckets.as_slice()
+        && counts[*b] as usize == keys.len()
+    {
+        // One bucket holds every key: split on the next bits, in place.
+        keys_at_ranks(keys, within, shift, found);
+        return;
+    }
+    let mut slot = vec![u8::MAX; 1 << 16];
+    for (i, (b, _, _)) in buckets.iter().enumerate() {
+        slot[*b] = i as u8;
+    }
+    let mut members: Vec<Vec<u64>> = buckets
+        .iter()
+        .map(|(b, _, _)| Vec::with_capacity(counts[*b] as usize))
+        .collect();
+    for &key in keys.iter() {
+        if let Some(m) = members.get_mut(usize::from(slot[digit(key)])) {
+            m.push(key);
+        }
+    }
+    for ((_, at, within), mut m) in buckets.into_iter().zip(members) {
+        keys_at_ranks(&mut m, &within, shift, &mut found[at]);
     }
 }
 
@@ -299,16 +381,44 @@ mod tests {
     #[test]
     fn percentile_matches_numpy_examples() {
         // numpy.percentile([1, 2, 3, 4], [10, 25, 75, 90]) = [1.3, 1.75, 3.25, 3.7]
-        let mut v = OrderStatistics::new(&[4.0, 1.0, 3.0, 2.0]);
+        let v = OrderStatistics::new(&[4.0, 1.0, 3.0, 2.0], &PERCENTILES);
         assert!((v.percentile(0.1) - 1.3).abs() < 1e-15);
         assert!((v.percentile(0.25) - 1.75).abs() < 1e-15);
         assert_eq!(v.median(), 2.5);
         assert!((v.percentile(0.75) - 3.25).abs() < 1e-15);
         assert!((v.percentile(0.9) - 3.7).abs() < 1e-15);
-        // Out of order ranks still give the right values.
-        assert!((v.percentile(0.1) - 1.3).abs() < 1e-15);
-        let mut one = OrderStatistics::new(&[7.0]);
+        let one = OrderStatistics::new(&[7.0], &PERCENTILES);
         assert_eq!(one.percentile(0.9), 7.0);
         assert_eq!(one.median(), 7.0);
+    }
+
+    #[test]
+    fn ranks_are_those_of_a_sort() {
+        // Large enough to be split by the radix histogram (twice, for the narrow ranges),
+        // with duplicates, signed zeros, negative values and one all-equal set.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let wide: Vec<f64> = (0..100_000)
+            .map(|_| (next() % 2_000_001) as f64 / 7.0 - 1.4e5)
+            .collect();
+        let narrow: Vec<f64> = (0..70_000).map(|_| 100.0 + (next() % 1000) as f64 * 1e-12).collect();
+        let integers: Vec<f64> = (0..50_000).map(|_| (next() % 300) as f64 - 150.0).collect();
+        let zeros: Vec<f64> = (0..40_000).map(|i| if i % 3 == 0 { -0.0 } else { 0.0 }).collect();
+        let flat = vec![3.25; 30_000];
+        for values in [wide, narrow, integers, zeros, flat] {
+            let mut sorted = values.clone();
+            sorted.sort_unstable_by(f64::total_cmp);
+            let last = values.len() - 1;
+            let ranks = [0, 1, last / 10, last / 4, last / 2, last / 2 + 1, last - 1, last];
+            let found = values_at_ranks(&values, &ranks);
+            for (&rank, value) in ranks.iter().zip(found) {
+                assert_eq!(value.to_bits(), sorted[rank].to_bits(), "rank {rank}");
+            }
+        }
     }
 }
