@@ -423,7 +423,8 @@ struct BSplineCoefficients {
     bbox: [[usize; 2]; 3],
     /// Box extents (x, y, z).
     extent: [usize; 3],
-    /// Coefficients in the box, `[z][y][x]`.
+    /// Coefficients in the box, `[y][z][x]` (each kept row's z lines together, as the z pass
+    /// leaves them).
     values: Vec<f64>,
 }
 
@@ -481,26 +482,20 @@ impl BSplineCoefficients {
                 },
             );
 
-        // Pass 3 (z): per kept row y, the z lines of the kept columns → [bz][by][bx].
-        let columns: Vec<Vec<f64>> = (0..by)
-            .into_par_iter()
-            .map(|y| {
-                let mut slab = vec![0.0; nz * bx];
+        // Pass 3 (z): per kept row y, the z lines of the kept columns, filtered in a slab of
+        // [nz][bx] and kept straight in the row's part of the result → [by][bz][bx].
+        let mut values = vec![0.0; by * bz * bx];
+        values.par_chunks_mut(bz * bx).enumerate().for_each_init(
+            || vec![0.0; nz * bx],
+            |slab, (y, dst)| {
                 for z in 0..nz {
                     let src = &after_y[(z * by + y) * bx..(z * by + y + 1) * bx];
                     slab[z * bx..(z + 1) * bx].copy_from_slice(src);
                 }
-                prefilter_lanes(&mut slab, nz, bx);
-                slab
-            })
-            .collect();
-        let mut values = vec![0.0; bz * by * bx];
-        for (y, slab) in columns.iter().enumerate() {
-            for z in 0..bz {
-                let src = &slab[(z0 + z) * bx..(z0 + z + 1) * bx];
-                values[(z * by + y) * bx..(z * by + y + 1) * bx].copy_from_slice(src);
-            }
-        }
+                prefilter_lanes(slab, nz, bx);
+                dst.copy_from_slice(&slab[z0 * bx..(z0 + bz) * bx]);
+            },
+        );
         BSplineCoefficients {
             size,
             bbox,
@@ -528,11 +523,11 @@ impl BSplineCoefficients {
                 Some(cached) if cached.0 == key => cached,
                 _ => {
                     let (sy, sz) = (self.axis_support(1, c[1]), self.axis_support(2, c[2]));
-                    let [bx, by, _] = self.extent;
+                    let [bx, _, bz] = self.extent;
                     let mut rows = [0u32; 16];
                     for (iz, &oz) in sz.offsets.iter().enumerate() {
                         for (iy, &oy) in sy.offsets.iter().enumerate() {
-                            rows[4 * iz + iy] = ((oz as usize * by + oy as usize) * bx) as u32;
+                            rows[4 * iz + iy] = ((oy as usize * bz + oz as usize) * bx) as u32;
                         }
                     }
                     *yz.insert((key, [sy, sz], rows))
