@@ -602,9 +602,26 @@ impl BSplineCoefficients {
         sum
     }
 
-    /// [`Self::sum`] for LANES points in lockstep (each keeps its own ordered chain).
+    /// [`Self::sum`] for LANES points in lockstep (each keeps its own ordered chain). A point
+    /// whose four x coefficients are neighbours (all but those mirrored at the image's x
+    /// border) reads each row of four as one slice.
     fn sum_lanes(&self, s: &[Support; LANES]) -> [f64; LANES] {
         let mut sums = [0.0; LANES];
+        if s.iter()
+            .all(|p| p.x[1] == p.x[0] + 1 && p.x[2] == p.x[0] + 2 && p.x[3] == p.x[0] + 3)
+        {
+            for r in 0..16 {
+                for (sum, p) in sums.iter_mut().zip(s) {
+                    let start = (p.rows[r] + p.x[0]) as usize;
+                    let c: &[f64; 4] = self.values[start..start + 4].try_into().expect("four coefficients");
+                    let (wxy, wz) = (&p.wxy[4 * (r % 4)..4 * (r % 4) + 4], p.wz[r / 4]);
+                    for ix in 0..4 {
+                        *sum += wxy[ix] * wz * c[ix];
+                    }
+                }
+            }
+            return sums;
+        }
         for k in 0..64 {
             for (sum, p) in sums.iter_mut().zip(s) {
                 *sum += p.wxy[k % 16] * p.wz[k / 16] * self.values[p.at(k)];
