@@ -126,7 +126,10 @@ fn find_zones(rows: &FramedRows, levels: &GrayLevels) -> Vec<u64> {
     let index = levels.index();
     let mut pending = rows.frame(0u32, |i| index[i].wrapping_add(1));
     let steps = rows.steps();
-    let mut stack: Vec<usize> = Vec::new();
+    // Each voxel enters the stack once, so it never holds more than the ROI's voxel count;
+    // one spare slot lets every neighbour be written there unconditionally and kept only if
+    // it joins the zone (no branch on "same level", which is a coin toss in coarse images).
+    let mut stack: Vec<usize> = vec![0; levels.n_voxels() + 1];
     let mut zones: Vec<u64> = Vec::new();
     for seed in 0..pending.len() {
         let level = pending[seed];
@@ -134,18 +137,20 @@ fn find_zones(rows: &FramedRows, levels: &GrayLevels) -> Vec<u64> {
             continue;
         }
         pending[seed] = 0;
-        stack.push(seed);
+        stack[0] = seed;
+        let mut top = 1;
         let mut size: u64 = 0;
-        while let Some(k) = stack.pop() {
+        while top > 0 {
+            top -= 1;
+            let k = stack[top];
             size += 1;
             for &step in &steps {
                 let j = k.wrapping_add_signed(step);
-                if let Some(p) = pending.get_mut(j) {
-                    if *p == level {
-                        *p = 0;
-                        stack.push(j);
-                    }
-                }
+                let p = &mut pending[j];
+                let joins = *p == level;
+                *p = if joins { 0 } else { *p };
+                stack[top] = j;
+                top += usize::from(joins);
             }
         }
         zones.push((u64::from(level - 1) << 32) | size);
