@@ -43,6 +43,21 @@ fn absent_label_lists_the_labels_present() {
 }
 
 #[test]
+fn absent_label_is_reported_when_resampling_too() {
+    // With resampling the label is first looked for by the bounding-box scan, not getMask's.
+    let (img, mut mask) = image_and_mask();
+    let mut s = Settings::default();
+    s.general.label = 3;
+    s.general.resampled_pixel_spacing = Some([1.0, 1.0, 1.0]);
+    let e = radscore::extract(&img, &mask, &s.clone().validate().unwrap()).unwrap_err();
+    assert!(matches!(e, Error::LabelAbsent { label: 3, .. }), "{e:?}");
+    assert!(e.to_string().contains("labels present: 1"), "{e}");
+    mask.labels.make_u32().fill(0);
+    let e = radscore::extract(&img, &mask, &s.validate().unwrap()).unwrap_err();
+    assert!(e.to_string().contains("empty"), "{e}");
+}
+
+#[test]
 fn geometry_mismatch_names_the_difference() {
     let (img, mut mask) = image_and_mask();
     mask.geometry.origin[0] += 0.5;
