@@ -4,11 +4,13 @@
 //! `SimpleITK.GetArrayFromImage` hands them to pyradiomics. Geometry vectors
 //! (`size`, `spacing`, `origin`) are in ITK order `(x, y, z)`.
 
+mod matrix_inverse;
 mod nifti;
 mod nrrd;
 mod segmentation;
 mod voxels;
 
+use matrix_inverse::itk_matrix_inverse;
 use ndarray::Array3;
 use std::borrow::Cow;
 use std::path::Path;
@@ -59,29 +61,24 @@ impl Geometry {
         [self.size[2], self.size[1], self.size[0]]
     }
 
-    /// Physical point of a (continuous) index `(x, y, z)`: origin + D · diag(spacing) · index.
+    /// Physical point of an index `(x, y, z)` as ITK's `TransformIndexToPhysicalPoint` computes
+    /// it: the origin, plus each column of D · diag(spacing) times the index in turn.
     pub fn index_to_physical(&self, index: [f64; 3]) -> [f64; 3] {
-        let d = &self.direction;
-        let s = [
-            index[0] * self.spacing[0],
-            index[1] * self.spacing[1],
-            index[2] * self.spacing[2],
-        ];
-        let mut p = [0.0; 3];
+        let m = self.index_to_physical_matrix();
+        let mut p = self.origin;
         for (r, pr) in p.iter_mut().enumerate() {
-            // Accumulate in ITK's order (row · scaled index, then + origin).
-            let mut acc = 0.0;
-            for (c, sc) in s.iter().enumerate() {
-                acc += d[3 * r + c] * sc;
+            for (c, &i) in index.iter().enumerate() {
+                *pr += m[3 * r + c] * i;
             }
-            *pr = self.origin[r] + acc;
         }
         p
     }
 
-    /// Continuous index `(x, y, z)` of a physical point (inverse of [`Geometry::index_to_physical`]).
-    pub fn physical_to_index(&self, point: [f64; 3]) -> [f64; 3] {
-        let inv = self.physical_to_index_matrix();
+    /// Continuous index `(x, y, z)` of a physical point as ITK's
+    /// `TransformPhysicalPointToContinuousIndex` computes it; `None` if the geometry has no
+    /// inverse (singular direction, zero spacing).
+    pub fn physical_to_index(&self, point: [f64; 3]) -> Option<[f64; 3]> {
+        let inv = self.physical_to_index_matrix()?;
         let v = [
             point[0] - self.origin[0],
             point[1] - self.origin[1],
@@ -95,20 +92,25 @@ impl Geometry {
             }
             *ir = acc;
         }
-        idx
+        Some(idx)
     }
 
-    /// ITK's PhysicalPointToIndex matrix: diag(1/spacing) · D⁻¹, row-major.
-    pub fn physical_to_index_matrix(&self) -> [f64; 9] {
-        let m = nalgebra::Matrix3::from_row_slice(&self.direction);
-        let inv = m.try_inverse().unwrap_or_else(nalgebra::Matrix3::identity);
-        let mut out = [0.0; 9];
+    /// ITK's PhysicalPointToIndex matrix, (D · diag(spacing))⁻¹ row-major, to the last bit as
+    /// ITK computes it (see [`itk_matrix_inverse`]); `None` for a singular direction or a zero
+    /// or non-finite spacing.
+    pub fn physical_to_index_matrix(&self) -> Option<[f64; 9]> {
+        itk_matrix_inverse(&self.index_to_physical_matrix())
+    }
+
+    /// ITK's IndexToPhysicalPoint matrix, D · diag(spacing) row-major.
+    pub fn index_to_physical_matrix(&self) -> [f64; 9] {
+        let mut m = [0.0; 9];
         for r in 0..3 {
             for c in 0..3 {
-                out[3 * r + c] = inv[(r, c)] / self.spacing[r];
+                m[3 * r + c] = self.direction[3 * r + c] * self.spacing[c];
             }
         }
-        out
+        m
     }
 
     /// ITK's geometry check (`ImageToImageFilter::VerifyInputInformation`): sizes equal,

@@ -181,27 +181,15 @@ impl ItkGeometry {
                 g.spacing, g.origin
             )));
         }
-        let d = nalgebra::Matrix3::from_row_slice(&g.direction);
-        let det = d.determinant();
-        let inv = match d.try_inverse() {
-            Some(inv) if det != 0.0 && det.is_finite() => inv,
-            _ => {
-                return Err(Error::InvalidArgument(format!(
-                    "direction matrix {:?} is singular",
-                    g.direction
-                )));
-            }
+        let index_to_physical = g.index_to_physical_matrix();
+        // ITK inverts D · diag(spacing) through an SVD; the last bit of it decides where nearest
+        // neighbour rounds points that lie half-way between voxels (see `itk_matrix_inverse`).
+        let Some(physical_to_index) = g.physical_to_index_matrix() else {
+            return Err(Error::InvalidArgument(format!(
+                "direction matrix {:?} with spacing {:?} has no inverse",
+                g.direction, g.spacing
+            )));
         };
-        let mut index_to_physical = [0.0; 9];
-        let mut physical_to_index = [0.0; 9];
-        for r in 0..3 {
-            for c in 0..3 {
-                index_to_physical[3 * r + c] = g.direction[3 * r + c] * g.spacing[c];
-                // ITK inverts direction·spacing with an SVD; diag(1/s)·D⁻¹ equals it exactly for
-                // axis-aligned directions and to an ulp otherwise.
-                physical_to_index[3 * r + c] = inv[(r, c)] / g.spacing[r];
-            }
-        }
         Ok(ItkGeometry {
             size: g.size,
             origin: g.origin,

@@ -115,8 +115,13 @@ fn check_roi_inside_image(image: &Geometry, mask: &LabelMap, label: u32) -> Resu
         bb.upper[1] as f64 + 0.5,
         bb.upper[2] as f64 + 0.5,
     ];
-    let a = image.physical_to_index(mask.geometry.index_to_physical(lo));
-    let b = image.physical_to_index(mask.geometry.index_to_physical(hi));
+    let singular = || Error::InvalidArgument(format!("image direction {:?} is singular", image.direction));
+    let a = image
+        .physical_to_index(mask.geometry.index_to_physical(lo))
+        .ok_or_else(singular)?;
+    let b = image
+        .physical_to_index(mask.geometry.index_to_physical(hi))
+        .ok_or_else(singular)?;
     let tolerance = 1e-3;
     for axis in 0..3 {
         let min = a[axis].min(b[axis]);
