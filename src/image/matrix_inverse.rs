@@ -455,6 +455,27 @@ mod tests {
         assert_eq!(inv, [1.0 / 0.7, 0.0, 0.0, 0.0, -1.0 / 0.7, 0.0, 0.0, 0.0, 0.2]);
     }
 
+    /// SimpleITK 2.5.7 (ITK 5.4): `TransformPhysicalPointToContinuousIndex` of the unit vectors
+    /// for an image with this direction (17° about z) and spacing (0.7, 0.7, 5) gives the
+    /// columns below. A plain inverse gets [0][0] one ulp lower and [1][1] one ulp higher.
+    #[test]
+    fn matches_simpleitk_on_a_rotation() {
+        let (c, s) = (0.9563047559630354, 0.29237170472273677);
+        let m = [c * 0.7, -s * 0.7, 0.0, s * 0.7, c * 0.7, 0.0, 0.0, 0.0, 5.0];
+        let expected = [
+            1.3661496513757652,
+            0.41767386388962396,
+            0.0,
+            -0.41767386388962396,
+            1.366149651375765,
+            0.0,
+            0.0,
+            0.0,
+            0.2,
+        ];
+        assert_eq!(itk_matrix_inverse(&m).unwrap(), expected);
+    }
+
     #[test]
     fn inverts_oblique_matrices() {
         let (c, s) = (0.3f64.cos(), 0.3f64.sin());
