@@ -311,10 +311,23 @@ fn to_array(values: Vec<f64>, target: &Geometry) -> Result<Array3<f64>> {
 fn nearest_offset(c: [f64; 3], size: [usize; 3]) -> usize {
     let mut idx = [0usize; 3];
     for a in 0..3 {
-        let doubled = (2.0 * c[a] + 0.5).round_ties_even() as i64;
+        let doubled = round_ties_even(2.0 * c[a] + 0.5) as i64;
         idx[a] = (doubled >> 1).clamp(0, size[a] as i64 - 1) as usize;
     }
     (idx[2] * size[1] + idx[1]) * size[0] + idx[0]
+}
+
+/// `x.round_ties_even()` (C's `rint` in the default rounding mode) without the libm call it is
+/// on baseline x86-64: adding and subtracting 2^52 leaves no fraction bits, so the sum rounds
+/// to the nearest integer, ties to even. Larger magnitudes (and NaN, inf) are returned as they
+/// are, being integers already (or not numbers).
+fn round_ties_even(x: f64) -> f64 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    if x.abs() < TWO_52 {
+        ((x.abs() + TWO_52) - TWO_52).copysign(x)
+    } else {
+        x
+    }
 }
 
 /// ITK's LinearInterpolateImageFunction (3-D optimized path): along each axis interpolate only
@@ -446,10 +459,7 @@ impl BSplineCoefficients {
                         // The group's rows as slices of one length: indexing them by x needs
                         // no bounds check per sample.
                         let rows: [&[T]; X_LANES] = std::array::from_fn(|k| &src[(y + k) * nx..(y + k + 1) * nx]);
-                        for (x, lanes) in group[..nx].iter_mut().enumerate() {
-                            *lanes = std::array::from_fn(|k| rows[k][x].into() * gain);
-                        }
-                        prefilter_group(group, x0);
+                        prefilter_rows(&rows, gain, &mut group[..nx], x0);
                         for lane in 0..X_LANES {
                             let row = &mut slab[(y + lane) * bx..(y + lane + 1) * bx];
                             for (d, lanes) in row.iter_mut().zip(&group[x0..x0 + bx]) {
@@ -735,6 +745,58 @@ fn prefilter_group<const L: usize>(s: &mut [[f64; L]], keep_from: usize) {
         for (v, p) in quad.iter_mut().zip(previous) {
             *v += z * p;
         }
+        previous = *quad;
+    }
+    let factor = z / (z * z - 1.0);
+    let before_last = s[n - 2];
+    for (v, p) in s[n - 1].iter_mut().zip(before_last) {
+        *v = factor * (z * p + *v);
+    }
+    let mut next = s[n - 1];
+    for quad in s[keep_from.min(n - 1)..n - 1].iter_mut().rev() {
+        for (v, nx) in quad.iter_mut().zip(next) {
+            *v = z * (nx - *v);
+        }
+        next = *quad;
+    }
+}
+
+/// [`prefilter_group`] reading its `L` lines straight from the image (`rows`, one slice per
+/// line) into `s` and applying the gain on the way: past the initial coefficient's horizon,
+/// each sample is converted in the same step as the causal recursion uses it, so the group is
+/// written once instead of once for the samples and again for the recursion.
+fn prefilter_rows<T: Scalar, const L: usize>(rows: &[&[T]; L], gain: f64, s: &mut [[f64; L]], keep_from: usize) {
+    let n = s.len();
+    let z = bspline_pole();
+    let horizon = ((1e-10f64).ln() / z.abs().ln()).ceil() as usize;
+    if n < 2 || horizon >= n || rows.iter().any(|r| r.len() != n) {
+        for (x, lanes) in s.iter_mut().enumerate() {
+            *lanes = std::array::from_fn(|k| rows[k].get(x).map_or(0.0, |&v| v.into()) * gain);
+        }
+        prefilter_group(s, keep_from);
+        return;
+    }
+    for (x, lanes) in s[..horizon].iter_mut().enumerate() {
+        *lanes = std::array::from_fn(|k| rows[k][x].into() * gain);
+    }
+    let mut zn = z;
+    let mut sum = s[0];
+    for quad in &s[1..horizon] {
+        for (acc, v) in sum.iter_mut().zip(quad) {
+            *acc += zn * v;
+        }
+        zn *= z;
+    }
+    s[0] = sum;
+    let mut previous = s[0];
+    for quad in s[1..horizon].iter_mut() {
+        for (v, p) in quad.iter_mut().zip(previous) {
+            *v += z * p;
+        }
+        previous = *quad;
+    }
+    for (x, quad) in s.iter_mut().enumerate().skip(horizon) {
+        *quad = std::array::from_fn(|k| rows[k][x].into() * gain + z * previous[k]);
         previous = *quad;
     }
     let factor = z / (z * z - 1.0);
