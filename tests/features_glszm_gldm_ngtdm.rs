@@ -275,6 +275,22 @@ fn volumes() -> Vec<Volume> {
         let image = blocky_image(&mut rng, full, 3, 0, 12, 0.25);
         push("large", full, mask, image, [0.8, 0.8, 1.5], bw1.clone());
     }
+    // Over 32,767 gray levels: too many for the 16-bit neighbourhood sums of GLDM and NGTDM,
+    // so this takes their 32-bit paths (every 7th voxel shares the top level).
+    {
+        let full = [3, 4, 5];
+        let n = full.iter().product();
+        let image: Vec<f64> = (0..n)
+            .map(|i| {
+                if i % 7 == 0 {
+                    33_000.0
+                } else {
+                    (rng.uniform() * 33_000.0).floor()
+                }
+            })
+            .collect();
+        push("wide-levels", full, vec![true; n], image, [1.0, 1.0, 1.0], bw1.clone());
+    }
     out
 }
 

@@ -6,6 +6,7 @@
 //! in-ROI neighbour still counts in n_i, with a difference of 0 (pyradiomics, not IBSI).
 
 use super::glszm::{FramedRows, NeighbourSteps, force2d_axis};
+use super::gray_levels::GrayLevels;
 use super::{ClassSettings, FeatureClass, FeatureDef, RoiView, def};
 use crate::error::Result;
 
@@ -53,34 +54,17 @@ impl FeatureClass for NeighbouringGrayToneDifference {
                 *s_i += diff;
             }
         };
-        if u64::from(levels.max()) * (steps.len() as u64) < u64::from(u32::MAX) {
+        let largest_sum = u64::from(levels.max()) * (steps.len() as u64);
+        if largest_sum < u64::from(u32::MAX) {
             // Offset by offset over framed rows; frame voxels are outside (count 0, level 0).
             let rows = FramedRows::new(roi.shape, &settings.distances, force2d_axis(settings)?)?;
-            let inside = rows.frame(0u32, |i| u32::from(roi.mask[i]));
-            let weighted = rows.frame(0u32, |i| if roi.mask[i] { roi.gray_levels[i] } else { 0 });
-            let (mut count, mut sum) = (vec![0u32; nx], vec![0u32; nx]);
-            rows.for_each_row(|first, neighbours, _| {
-                // Only the row's ROI voxels count.
-                let span = levels.row_span(first / nx);
-                let (from, len) = (span.start, span.len());
-                let (count, sum) = (&mut count[..len], &mut sum[..len]);
-                count.fill(0);
-                sum.fill(0);
-                for &start in neighbours {
-                    for (c, &v) in count.iter_mut().zip(&inside[start + from..start + from + len]) {
-                        *c += v;
-                    }
-                    for (t, &g) in sum.iter_mut().zip(&weighted[start + from..start + from + len]) {
-                        *t += g;
-                    }
-                }
-                for x in 0..len {
-                    let i = first + from + x;
-                    if roi.mask[i] {
-                        add(i, u64::from(count[x]), u64::from(sum[x]));
-                    }
-                }
-            });
+            // Sixteen bits hold every count and sum when the levels are small (the usual
+            // case): twice the voxels per vector instruction and half the bytes to stream.
+            if largest_sum < u64::from(u16::MAX) {
+                neighbour_sums::<u16>(&rows, roi, &levels, &mut add);
+            } else {
+                neighbour_sums::<u32>(&rows, roi, &levels, &mut add);
+            }
         } else {
             let mut index = 0usize;
             for z in 0..nz {
@@ -105,6 +89,48 @@ impl FeatureClass for NeighbouringGrayToneDifference {
         let levels: Vec<f64> = levels.values().iter().map(|&g| f64::from(g)).collect();
         Ok(features(&levels, &n, &s).to_vec())
     }
+}
+
+/// Per ROI voxel `i` of the box, in C order: `add(i, count, sum)` with the number of its
+/// in-ROI neighbours and their summed levels, added offset by offset over framed rows in `T`
+/// (which the caller checked holds the largest sum).
+fn neighbour_sums<T>(rows: &FramedRows, roi: &RoiView<'_>, levels: &GrayLevels, add: &mut impl FnMut(usize, u64, u64))
+where
+    T: Copy + Default + std::ops::AddAssign + From<u8> + Into<u64> + TryFrom<u32>,
+{
+    let nx = roi.shape[2];
+    let (zero, one) = (T::default(), T::from(1u8));
+    let inside = rows.frame(zero, |i| if roi.mask[i] { one } else { zero });
+    let weighted = rows.frame(zero, |i| {
+        if roi.mask[i] {
+            T::try_from(roi.gray_levels[i]).unwrap_or(zero)
+        } else {
+            zero
+        }
+    });
+    let (mut count, mut sum) = (vec![zero; nx], vec![zero; nx]);
+    rows.for_each_row(|first, neighbours, _| {
+        // Only the row's ROI voxels count.
+        let span = levels.row_span(first / nx);
+        let (from, len) = (span.start, span.len());
+        let (count, sum) = (&mut count[..len], &mut sum[..len]);
+        count.fill(zero);
+        sum.fill(zero);
+        for &start in neighbours {
+            for (c, &v) in count.iter_mut().zip(&inside[start + from..start + from + len]) {
+                *c += v;
+            }
+            for (t, &g) in sum.iter_mut().zip(&weighted[start + from..start + from + len]) {
+                *t += g;
+            }
+        }
+        for x in 0..len {
+            let i = first + from + x;
+            if roi.mask[i] {
+                add(i, count[x].into(), sum[x].into());
+            }
+        }
+    });
 }
 
 /// The five features from the levels present (`i`), their voxel counts `n` (all > 0) and
