@@ -82,6 +82,51 @@ pub fn pairwise_sum_by<T: Float>(values: &[T], f: impl Fn(T) -> T + Copy) -> T {
     }
 }
 
+/// Several [`pairwise_sum_by`]s in one pass: sum `k` adds the `k`-th output of `f`, in exactly
+/// the order its own pairwise sum would (same blocks, same eight accumulators), so each result
+/// is bit for bit the separate sum's while the values are read once.
+pub fn pairwise_sums_by<const K: usize>(values: &[f64], f: impl Fn(f64) -> [f64; K] + Copy) -> [f64; K] {
+    const BLOCK: usize = 128;
+    let n = values.len();
+    if n < 8 {
+        let mut sum = [-0.0; K];
+        for &v in values {
+            for (s, t) in sum.iter_mut().zip(f(v)) {
+                *s += t;
+            }
+        }
+        sum
+    } else if n <= BLOCK {
+        let mut acc = [[-0.0; K]; 8];
+        for (a, &v) in acc.iter_mut().zip(values) {
+            *a = f(v);
+        }
+        let whole = n - n % 8;
+        for chunk in values[8..whole].chunks_exact(8) {
+            for (a, &v) in acc.iter_mut().zip(chunk) {
+                for (s, t) in a.iter_mut().zip(f(v)) {
+                    *s += t;
+                }
+            }
+        }
+        let mut sum: [f64; K] = std::array::from_fn(|k| {
+            ((acc[0][k] + acc[1][k]) + (acc[2][k] + acc[3][k])) + ((acc[4][k] + acc[5][k]) + (acc[6][k] + acc[7][k]))
+        });
+        for &v in &values[whole..] {
+            for (s, t) in sum.iter_mut().zip(f(v)) {
+                *s += t;
+            }
+        }
+        sum
+    } else {
+        let half = n / 2;
+        let half = half - half % 8;
+        let (left, right) = values.split_at(half);
+        let (l, r) = (pairwise_sums_by(left, f), pairwise_sums_by(right, f));
+        std::array::from_fn(|k| l[k] + r[k])
+    }
+}
+
 /// `add.reduce` where numpy seeds the result with the first element and adds the pairwise
 /// sum of the rest (reductions over a non-contiguous axis, as over GLCM/GLRLM angles).
 pub fn add_reduce(values: &[f64]) -> f64 {

@@ -7,7 +7,7 @@
 
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, def, deprecated};
 use crate::error::{Error, Result};
-use crate::numpy::{pairwise_sum, pairwise_sum_by};
+use crate::numpy::{pairwise_sum, pairwise_sum_by, pairwise_sums_by};
 
 /// pyradiomics' `firstorder` feature class.
 #[derive(Debug, Clone, Copy, Default)]
@@ -105,31 +105,25 @@ fn first_order_values(values: &[f64], levels: &[u32], spacing: [f64; 3], shift: 
     let median = ranks.median();
     let mut scratch = Vec::with_capacity(values.len());
 
-    let mean = pairwise_sum_by(values, |v| v) / count;
-
-    // Energy and RMS on the shifted values.
-    let energy = pairwise_sum_by(values, |v| {
+    // The sums numpy makes one array pass each, here two passes (each sum in numpy's order):
+    // those that need no mean, then the central moments around numpy's mean.
+    // Energy and RMS are on the shifted values.
+    let [sum, energy] = pairwise_sums_by(values, |v| {
         let s = v + shift;
-        s * s
+        [v, s * s]
     });
+    let mean = sum / count;
     // numpy multiplies the spacing as SimpleITK gives it, (x, y, z).
     let voxel_volume = spacing[2] * spacing[1] * spacing[0];
     let total_energy = energy * voxel_volume;
     let rms = (energy / count).sqrt();
 
-    // Central moments around numpy's mean.
-    let m2 = pairwise_sum_by(values, |v| {
+    let [s2, s3, s4, s_abs] = pairwise_sums_by(values, |v| {
         let d = v - mean;
-        d * d
-    }) / count;
-    let m3 = pairwise_sum_by(values, |v| {
-        let d = v - mean;
-        d * d * d
-    }) / count;
-    let m4 = pairwise_sum_by(values, |v| {
         let d2 = (v - mean) * (v - mean);
-        d2 * d2
-    }) / count;
+        [d * d, d * d * d, d2 * d2, d.abs()]
+    });
+    let (m2, m3, m4) = (s2 / count, s3 / count, s4 / count);
     // numpy's std: sqrt of the mean squared deviation; pyradiomics squares it again.
     let std = m2.sqrt();
     let variance = std * std;
@@ -138,7 +132,7 @@ fn first_order_values(values: &[f64], levels: &[u32], spacing: [f64; 3], shift: 
     let skewness = m3 / m2_safe.powf(1.5);
     let kurtosis = m4 / (m2_safe * m2_safe);
 
-    let mad = pairwise_sum_by(values, |v| (v - mean).abs()) / count;
+    let mad = s_abs / count;
     let robust_mad = robust_mean_absolute_deviation(values, p10, p90, &mut scratch);
 
     let (entropy, uniformity) = histogram_features(levels);
