@@ -83,7 +83,29 @@ pub fn resample_label_map(mask: &LabelMap, target: &Geometry) -> Result<LabelMap
         let data = labels
             .as_slice()
             .ok_or_else(|| Error::InvalidArgument("label array is not contiguous".into()))?;
-        run_scanlines(&input, &output, &mut out, |c| crate::image::label(data[nearest_offset(c, size)]));
+        // Along a scan line of an axis-aligned grid only x changes: the row of y and z (and
+        // whether they are inside) is worked out once per line, not once per voxel.
+        run_scanlines_batched(&input, &output, &mut out, |coords, line| {
+            let mut row: Option<([u64; 2], Option<usize>)> = None;
+            for (c, value) in coords.iter().zip(line.iter_mut()) {
+                let key = [c[1].to_bits(), c[2].to_bits()];
+                let start = match row {
+                    Some((k, start)) if k == key => start,
+                    _ => {
+                        let start = (input.is_inside_axis(1, c[1]) && input.is_inside_axis(2, c[2]))
+                            .then(|| (nearest_index(c[2], size[2]) * size[1] + nearest_index(c[1], size[1])) * size[0]);
+                        row = Some((key, start));
+                        start
+                    }
+                };
+                *value = match start {
+                    Some(start) if input.is_inside_axis(0, c[0]) => {
+                        crate::image::label(data[start + nearest_index(c[0], size[0])])
+                    }
+                    _ => 0,
+                };
+            }
+        });
     });
     let labels = Array3::from_shape_vec(target.shape_zyx(), out)
         .map_err(|e| Error::InvalidArgument(format!("resampled label map shape: {e}")))?;
@@ -245,7 +267,12 @@ impl ItkGeometry {
 
     /// ITK's `IsInsideBuffer` for continuous indices: −0.5 ≤ index < size − 0.5 (NaN is outside).
     fn is_inside(&self, c: [f64; 3]) -> bool {
-        (0..3).all(|a| c[a] >= -0.5 && c[a] < self.size[a] as f64 - 0.5)
+        (0..3).all(|a| self.is_inside_axis(a, c[a]))
+    }
+
+    /// [`Self::is_inside`] along axis `a` alone.
+    fn is_inside_axis(&self, a: usize, c: f64) -> bool {
+        c >= -0.5 && c < self.size[a] as f64 - 0.5
     }
 }
 
@@ -281,6 +308,8 @@ where
         return;
     }
     let n = nx as f64;
+    // The fraction of the line at each voxel, the same for every line: divided once.
+    let alphas: Vec<f64> = (0..nx).map(|i| i as f64 / n).collect();
     out.par_chunks_mut(nx).enumerate().for_each_init(
         || vec![[0.0; 3]; nx],
         |coords, (row, line)| {
@@ -288,8 +317,7 @@ where
             let start = input.point_to_continuous_index(output.index_to_point([0, y, z]));
             let end = input.point_to_continuous_index(output.index_to_point([nx, y, z]));
             let span = [end[0] - start[0], end[1] - start[1], end[2] - start[2]];
-            for (i, c) in coords.iter_mut().enumerate() {
-                let alpha = i as f64 / n;
+            for (c, &alpha) in coords.iter_mut().zip(&alphas) {
                 *c = [
                     start[0] + span[0] * alpha,
                     start[1] + span[1] * alpha,
@@ -309,12 +337,13 @@ fn to_array(values: Vec<f64>, target: &Geometry) -> Result<Array3<f64>> {
 /// Flat offset of the voxel nearest to an inside continuous index. ITK rounds half up, as
 /// `(rint(2x + 0.5)) >> 1`.
 fn nearest_offset(c: [f64; 3], size: [usize; 3]) -> usize {
-    let mut idx = [0usize; 3];
-    for a in 0..3 {
-        let doubled = round_ties_even(2.0 * c[a] + 0.5) as i64;
-        idx[a] = (doubled >> 1).clamp(0, size[a] as i64 - 1) as usize;
-    }
-    (idx[2] * size[1] + idx[1]) * size[0] + idx[0]
+    (nearest_index(c[2], size[2]) * size[1] + nearest_index(c[1], size[1])) * size[0] + nearest_index(c[0], size[0])
+}
+
+/// [`nearest_offset`] along one axis of length `n`.
+fn nearest_index(c: f64, n: usize) -> usize {
+    let doubled = round_ties_even(2.0 * c + 0.5) as i64;
+    (doubled >> 1).clamp(0, n as i64 - 1) as usize
 }
 
 /// `x.round_ties_even()` (C's `rint` in the default rounding mode) without the libm call it is
