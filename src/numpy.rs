@@ -50,72 +50,43 @@ pub fn pairwise_sum<T: Float>(values: &[T]) -> T {
 /// [`pairwise_sum`] of `f(v)`, with `f` applied on the fly (numpy applies it to a temporary
 /// array first; the sum is the same).
 pub fn pairwise_sum_by<T: Float>(values: &[T], f: impl Fn(T) -> T + Copy) -> T {
-    const BLOCK: usize = 128;
-    let n = values.len();
-    if n < 8 {
-        let mut sum = T::NEG_ZERO;
-        for &v in values {
-            sum = sum + f(v);
-        }
-        sum
-    } else if n <= BLOCK {
-        let mut acc = [T::NEG_ZERO; 8];
-        for (a, &v) in acc.iter_mut().zip(values) {
-            *a = f(v);
-        }
-        let whole = n - n % 8;
-        for chunk in values[8..whole].chunks_exact(8) {
-            for (a, &v) in acc.iter_mut().zip(chunk) {
-                *a = *a + f(v);
-            }
-        }
-        let mut sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-        for &v in &values[whole..] {
-            sum = sum + f(v);
-        }
-        sum
-    } else {
-        let half = n / 2;
-        let half = half - half % 8;
-        let (left, right) = values.split_at(half);
-        pairwise_sum_by(left, f) + pairwise_sum_by(right, f)
-    }
+    let [sum] = pairwise_sums_by(values, |v| [f(v)]);
+    sum
 }
 
 /// Several [`pairwise_sum_by`]s in one pass: sum `k` adds the `k`-th output of `f`, in exactly
 /// the order its own pairwise sum would (same blocks, same eight accumulators), so each result
 /// is bit for bit the separate sum's while the values are read once.
-pub fn pairwise_sums_by<const K: usize>(values: &[f64], f: impl Fn(f64) -> [f64; K] + Copy) -> [f64; K] {
+pub fn pairwise_sums_by<T: Float, const K: usize>(values: &[T], f: impl Fn(T) -> [T; K] + Copy) -> [T; K] {
     const BLOCK: usize = 128;
+    let add = |sum: &mut [T; K], terms: [T; K]| {
+        for (s, t) in sum.iter_mut().zip(terms) {
+            *s = *s + t;
+        }
+    };
     let n = values.len();
     if n < 8 {
-        let mut sum = [-0.0; K];
+        let mut sum = [T::NEG_ZERO; K];
         for &v in values {
-            for (s, t) in sum.iter_mut().zip(f(v)) {
-                *s += t;
-            }
+            add(&mut sum, f(v));
         }
         sum
     } else if n <= BLOCK {
-        let mut acc = [[-0.0; K]; 8];
+        let mut acc = [[T::NEG_ZERO; K]; 8];
         for (a, &v) in acc.iter_mut().zip(values) {
             *a = f(v);
         }
         let whole = n - n % 8;
         for chunk in values[8..whole].chunks_exact(8) {
             for (a, &v) in acc.iter_mut().zip(chunk) {
-                for (s, t) in a.iter_mut().zip(f(v)) {
-                    *s += t;
-                }
+                add(a, f(v));
             }
         }
-        let mut sum: [f64; K] = std::array::from_fn(|k| {
+        let mut sum: [T; K] = std::array::from_fn(|k| {
             ((acc[0][k] + acc[1][k]) + (acc[2][k] + acc[3][k])) + ((acc[4][k] + acc[5][k]) + (acc[6][k] + acc[7][k]))
         });
         for &v in &values[whole..] {
-            for (s, t) in sum.iter_mut().zip(f(v)) {
-                *s += t;
-            }
+            add(&mut sum, f(v));
         }
         sum
     } else {

@@ -757,15 +757,7 @@ fn prefilter_group<const L: usize>(s: &mut [[f64; L]], keep_from: usize) {
     let z = bspline_pole();
     let horizon = ((1e-10f64).ln() / z.abs().ln()).ceil() as usize;
     if horizon < n {
-        let mut zn = z;
-        let mut sum = s[0];
-        for quad in &s[1..horizon] {
-            for (acc, v) in sum.iter_mut().zip(quad) {
-                *acc += zn * v;
-            }
-            zn *= z;
-        }
-        s[0] = sum;
+        causal_initial(s, horizon);
     } else {
         prefilter_lanes_full_init(s.as_flattened_mut(), n, L);
     }
@@ -776,18 +768,7 @@ fn prefilter_group<const L: usize>(s: &mut [[f64; L]], keep_from: usize) {
         }
         previous = *quad;
     }
-    let factor = z / (z * z - 1.0);
-    let before_last = s[n - 2];
-    for (v, p) in s[n - 1].iter_mut().zip(before_last) {
-        *v = factor * (z * p + *v);
-    }
-    let mut next = s[n - 1];
-    for quad in s[keep_from.min(n - 1)..n - 1].iter_mut().rev() {
-        for (v, nx) in quad.iter_mut().zip(next) {
-            *v = z * (nx - *v);
-        }
-        next = *quad;
-    }
+    anti_causal(s, keep_from);
 }
 
 /// [`prefilter_group`] reading its `L` lines straight from the image (`rows`, one slice per
@@ -808,15 +789,7 @@ fn prefilter_rows<T: Scalar, const L: usize>(rows: &[&[T]; L], gain: f64, s: &mu
     for (x, lanes) in s[..horizon].iter_mut().enumerate() {
         *lanes = std::array::from_fn(|k| rows[k][x].into() * gain);
     }
-    let mut zn = z;
-    let mut sum = s[0];
-    for quad in &s[1..horizon] {
-        for (acc, v) in sum.iter_mut().zip(quad) {
-            *acc += zn * v;
-        }
-        zn *= z;
-    }
-    s[0] = sum;
+    causal_initial(s, horizon);
     let mut previous = s[0];
     for quad in s[1..horizon].iter_mut() {
         for (v, p) in quad.iter_mut().zip(previous) {
@@ -828,6 +801,32 @@ fn prefilter_rows<T: Scalar, const L: usize>(rows: &[&[T]; L], gain: f64, s: &mu
         *quad = std::array::from_fn(|k| rows[k][x].into() * gain + z * previous[k]);
         previous = *quad;
     }
+    anti_causal(s, keep_from);
+}
+
+/// The causal initial coefficient of `L` interleaved lines longer than `horizon`: ITK's
+/// mirror-boundary sum over the first `horizon` samples, stored in `s[0]`.
+#[inline(always)]
+fn causal_initial<const L: usize>(s: &mut [[f64; L]], horizon: usize) {
+    let z = bspline_pole();
+    let mut zn = z;
+    let mut sum = s[0];
+    for quad in &s[1..horizon] {
+        for (acc, v) in sum.iter_mut().zip(quad) {
+            *acc += zn * v;
+        }
+        zn *= z;
+    }
+    s[0] = sum;
+}
+
+/// The anti-causal half of the prefilter on `L` interleaved lines (at least two samples)
+/// that have been through the causal recursion: the mirror-boundary last coefficient, then
+/// the recursion down to `keep_from`.
+#[inline(always)]
+fn anti_causal<const L: usize>(s: &mut [[f64; L]], keep_from: usize) {
+    let n = s.len();
+    let z = bspline_pole();
     let factor = z / (z * z - 1.0);
     let before_last = s[n - 2];
     for (v, p) in s[n - 1].iter_mut().zip(before_last) {
