@@ -444,6 +444,12 @@ fn bspline_pole() -> f64 {
     3.0f64.sqrt() - 2.0
 }
 
+/// Samples ITK sums for the causal initial coefficient of a long line: where the pole's powers
+/// fall below its tolerance of 1e-10 (18 for the cubic pole).
+fn bspline_horizon() -> usize {
+    ((1e-10f64).ln() / bspline_pole().abs().ln()).ceil() as usize
+}
+
 /// Cubic B-spline coefficients of the whole image (ITK's BSplineDecompositionImageFilter with
 /// its mirror boundaries), stored only inside the box the evaluation needs.
 struct BSplineCoefficients {
@@ -710,7 +716,7 @@ fn prefilter_line(s: &mut [f64]) {
     for v in s.iter_mut() {
         *v *= gain;
     }
-    let horizon = ((1e-10f64).ln() / z.abs().ln()).ceil() as usize;
+    let horizon = bspline_horizon();
     if horizon < n {
         let mut zn = z;
         let mut sum = s[0];
@@ -755,7 +761,7 @@ fn prefilter_group<const L: usize>(s: &mut [[f64; L]], keep_from: usize) {
         return;
     }
     let z = bspline_pole();
-    let horizon = ((1e-10f64).ln() / z.abs().ln()).ceil() as usize;
+    let horizon = bspline_horizon();
     if horizon < n {
         causal_initial(s, horizon);
     } else {
@@ -778,7 +784,9 @@ fn prefilter_group<const L: usize>(s: &mut [[f64; L]], keep_from: usize) {
 fn prefilter_rows<T: Scalar, const L: usize>(rows: &[&[T]; L], gain: f64, s: &mut [[f64; L]], keep_from: usize) {
     let n = s.len();
     let z = bspline_pole();
-    let horizon = ((1e-10f64).ln() / z.abs().ln()).ceil() as usize;
+    let horizon = bspline_horizon();
+    // Short lines take the plain path. So would lines of another length than the group (the
+    // caller never passes one); checking it here also lets the reads below skip bounds checks.
     if n < 2 || horizon >= n || rows.iter().any(|r| r.len() != n) {
         for (x, lanes) in s.iter_mut().enumerate() {
             *lanes = std::array::from_fn(|k| rows[k].get(x).map_or(0.0, |&v| v.into()) * gain);
@@ -875,7 +883,7 @@ fn prefilter_lanes(buf: &mut [f64], n: usize, lanes: usize) {
         *v *= gain;
     }
     // Causal initial coefficient.
-    let horizon = ((1e-10f64).ln() / z.abs().ln()).ceil() as usize;
+    let horizon = bspline_horizon();
     if horizon < n {
         let (first, rest) = buf.split_at_mut(lanes);
         let mut zn = z;
