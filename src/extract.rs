@@ -332,11 +332,19 @@ pub fn extract_files(
     segment: Option<&SegmentSelector>,
     settings: &ValidSettings,
 ) -> Result<FeatureSet> {
-    // The two files are independent: read them side by side.
-    let (img, mask) = rayon::join(
-        || image::read_image(image_path),
-        || image::read_label_map(mask_path, segment),
-    );
+    let (img, mask) = if rayon::current_num_threads() > 1 {
+        // The two files are independent: read them side by side.
+        rayon::join(
+            || image::read_image(image_path),
+            || image::read_label_map(mask_path, segment),
+        )
+    } else {
+        // One after the other, the mask's voxels can go where the image's compressed bytes
+        // were (pages already mapped), as they cannot on two threads at once.
+        let mut spare = image::SpareBytes::default();
+        let img = image::read_image_reusing(image_path, &mut spare);
+        (img, image::read_label_map_reusing(mask_path, segment, &mut spare))
+    };
     let (img, (mask, seg_label)) = (img?, mask?);
     match seg_label {
         Some(l) if l != settings.general().label => {

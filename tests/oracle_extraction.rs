@@ -145,30 +145,40 @@ fn run_case(python: &Path, case: &Case, cmp: &mut Comparison) {
     let settings = Settings::from_file(&params_path)
         .and_then(|s| s.validate())
         .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-    let ours = match radscore::extract_files(&image_path, &mask_path, None, &settings) {
-        Ok(f) => f,
-        Err(e) => {
-            cmp.failures.push(format!("{}: extraction failed: {e}", case.name));
-            return;
-        }
-    };
-    let our_keys: Vec<&String> = ours.keys().collect();
-    let their_keys: Vec<&String> = expected.keys().collect();
-    if our_keys != their_keys {
-        cmp.failures.push(format!(
-            "{}: keys differ: radscore {} keys, pyradiomics {} keys; first difference {:?}",
+    // Both ways of reading the files: side by side on two threads, and one after the other on
+    // one thread, where the mask is inflated into the pages the image's compressed bytes were
+    // read into.
+    for threads in [2, 1] {
+        let name = format!(
+            "{} ({threads} thread{})",
             case.name,
-            our_keys.len(),
-            their_keys.len(),
-            our_keys.iter().zip(&their_keys).find(|(a, b)| a != b)
-        ));
-    }
-    for (key, v) in expected {
-        let theirs = v.as_f64().unwrap_or(f64::NAN);
-        let class = key.split('_').nth(1).unwrap_or("?");
-        match ours.get(key) {
-            Some(&v) => cmp.check(class, &format!("{} {key}", case.name), v, theirs),
-            None => cmp.failures.push(format!("{}: {key} missing", case.name)),
+            if threads == 1 { "" } else { "s" }
+        );
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let ours = match pool.install(|| radscore::extract_files(&image_path, &mask_path, None, &settings)) {
+            Ok(f) => f,
+            Err(e) => {
+                cmp.failures.push(format!("{name}: extraction failed: {e}"));
+                continue;
+            }
+        };
+        let our_keys: Vec<&String> = ours.keys().collect();
+        let their_keys: Vec<&String> = expected.keys().collect();
+        if our_keys != their_keys {
+            cmp.failures.push(format!(
+                "{name}: keys differ: radscore {} keys, pyradiomics {} keys; first difference {:?}",
+                our_keys.len(),
+                their_keys.len(),
+                our_keys.iter().zip(&their_keys).find(|(a, b)| a != b)
+            ));
+        }
+        for (key, v) in expected {
+            let theirs = v.as_f64().unwrap_or(f64::NAN);
+            let class = key.split('_').nth(1).unwrap_or("?");
+            match ours.get(key) {
+                Some(&v) => cmp.check(class, &format!("{name} {key}"), v, theirs),
+                None => cmp.failures.push(format!("{name}: {key} missing")),
+            }
         }
     }
 }

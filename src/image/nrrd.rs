@@ -22,7 +22,7 @@ use flate2::write::GzEncoder;
 use ndarray::Array3;
 
 use crate::error::{Error, Result};
-use crate::image::{Geometry, Image, LabelMap, Labels, PixelType, Sample, Voxels};
+use crate::image::{Geometry, Image, LabelMap, Labels, PixelType, Sample, SpareBytes, Voxels};
 
 /// How the data bytes are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,43 +177,54 @@ impl<T: Sample> Volume<T> {
     }
 }
 
-/// Read a scalar NRRD image as SimpleITK does.
-pub(super) fn read(path: &Path) -> Result<Image> {
+/// Read a scalar NRRD image as SimpleITK does (`spare`: see [`SpareBytes`]).
+pub(super) fn read(path: &Path, spare: &mut SpareBytes) -> Result<Image> {
     // Decode straight into the stored type (see `Voxels`), known once the header is parsed.
-    fn typed<T: Sample>(path: &Path, opened: Opened, wrap: fn(Array3<T>) -> Voxels) -> Result<Image> {
-        let (voxels, volume) = read_scalar::<T>(path, opened)?;
+    fn typed<T: Sample>(
+        path: &Path,
+        opened: Opened,
+        spare: &mut SpareBytes,
+        wrap: fn(Array3<T>) -> Voxels,
+    ) -> Result<Image> {
+        let (voxels, volume) = read_scalar::<T>(path, opened, spare)?;
         Image::new(wrap(voxels), volume.header.pixel_type, volume.geometry)
     }
     let opened = open(path)?;
     match opened.0.pixel_type {
-        PixelType::U8 => typed(path, opened, Voxels::U8),
-        PixelType::I8 => typed(path, opened, Voxels::I8),
-        PixelType::U16 => typed(path, opened, Voxels::U16),
-        PixelType::I16 => typed(path, opened, Voxels::I16),
-        PixelType::I32 => typed(path, opened, Voxels::I32),
-        PixelType::F32 => typed(path, opened, Voxels::F32),
-        PixelType::U32 | PixelType::U64 | PixelType::I64 | PixelType::F64 => typed(path, opened, Voxels::F64),
+        PixelType::U8 => typed(path, opened, spare, Voxels::U8),
+        PixelType::I8 => typed(path, opened, spare, Voxels::I8),
+        PixelType::U16 => typed(path, opened, spare, Voxels::U16),
+        PixelType::I16 => typed(path, opened, spare, Voxels::I16),
+        PixelType::I32 => typed(path, opened, spare, Voxels::I32),
+        PixelType::F32 => typed(path, opened, spare, Voxels::F32),
+        PixelType::U32 | PixelType::U64 | PixelType::I64 | PixelType::F64 => typed(path, opened, spare, Voxels::F64),
     }
 }
 
-/// Read a scalar NRRD mask straight into a label map (as `sitk.Cast(..., sitkUInt32)`).
-pub(super) fn read_labels(path: &Path) -> Result<LabelMap> {
-    fn typed<T: Sample>(path: &Path, opened: Opened, wrap: fn(Array3<T>) -> Labels) -> Result<LabelMap> {
-        let (labels, volume) = read_scalar::<T>(path, opened)?;
+/// Read a scalar NRRD mask straight into a label map (as `sitk.Cast(..., sitkUInt32)`;
+/// `spare`: see [`SpareBytes`]).
+pub(super) fn read_labels(path: &Path, spare: &mut SpareBytes) -> Result<LabelMap> {
+    fn typed<T: Sample>(
+        path: &Path,
+        opened: Opened,
+        spare: &mut SpareBytes,
+        wrap: fn(Array3<T>) -> Labels,
+    ) -> Result<LabelMap> {
+        let (labels, volume) = read_scalar::<T>(path, opened, spare)?;
         LabelMap::new(wrap(labels), volume.geometry)
     }
     // uint8 and uint16 masks keep their type; every other type is cast to uint32.
     let opened = open(path)?;
     match opened.0.pixel_type {
-        PixelType::U8 => typed(path, opened, Labels::U8),
-        PixelType::U16 => typed(path, opened, Labels::U16),
-        _ => typed(path, opened, Labels::U32),
+        PixelType::U8 => typed(path, opened, spare, Labels::U8),
+        PixelType::U16 => typed(path, opened, spare, Labels::U16),
+        _ => typed(path, opened, spare, Labels::U32),
     }
 }
 
 /// The `[z, y, x]` array of a single-component NRRD, and what is left of its volume.
-fn read_scalar<T: Sample>(path: &Path, opened: Opened) -> Result<(Array3<T>, Volume<T>)> {
-    let mut volume = read_opened::<T>(path, opened)?;
+fn read_scalar<T: Sample>(path: &Path, opened: Opened, spare: &mut SpareBytes) -> Result<(Array3<T>, Volume<T>)> {
+    let mut volume = read_opened::<T>(path, opened, spare)?;
     if volume.components() > 1 {
         return Err(Error::Unsupported {
             path: path.to_path_buf(),
@@ -250,10 +261,10 @@ fn open(path: &Path) -> Result<Opened> {
 
 /// Read header, geometry and data of a NRRD with at most one non-spatial axis.
 pub(super) fn read_volume<T: Sample>(path: &Path) -> Result<Volume<T>> {
-    read_opened(path, open(path)?)
+    read_opened(path, open(path)?, &mut SpareBytes::default())
 }
 
-fn read_opened<T: Sample>(path: &Path, (header, mut reader): Opened) -> Result<Volume<T>> {
+fn read_opened<T: Sample>(path: &Path, (header, mut reader): Opened, spare: &mut SpareBytes) -> Result<Volume<T>> {
     let (domain, range) = header.axes();
     if range.len() > 1 {
         return Err(Error::Unsupported {
@@ -262,7 +273,7 @@ fn read_opened<T: Sample>(path: &Path, (header, mut reader): Opened) -> Result<V
         });
     }
     let geometry = geometry(&header, &domain)?;
-    let values = read_values(&header, &mut reader)?;
+    let values = read_values(&header, &mut reader, spare)?;
     Ok(Volume {
         range_axis: range.first().copied(),
         header,
@@ -1003,7 +1014,8 @@ fn decode_tail<T: Sample>(h: &Header, all: &[u8], source: &Path, need: usize, va
 }
 
 /// Decode one data piece of `need` bytes (`need_values` values for ascii) from `reader`,
-/// appending its values to `values`.
+/// appending its values to `values`; gzip data is read into `spare`'s pages, which it
+/// then holds for the next read.
 fn read_piece<T: Sample>(
     h: &Header,
     reader: &mut dyn BufRead,
@@ -1011,6 +1023,7 @@ fn read_piece<T: Sample>(
     need: usize,
     need_values: usize,
     values: &mut Vec<T>,
+    spare: &mut SpareBytes,
 ) -> Result<()> {
     let big_endian = h.big_endian.unwrap_or(false);
     for line in 0..h.line_skip {
@@ -1047,9 +1060,18 @@ fn read_piece<T: Sample>(
             }
         }
         Encoding::Gzip => {
-            let mut compressed = Vec::new();
+            // One-byte voxels (a mask's) can be inflated into the spare pages themselves; the
+            // compressed bytes of wider ones (a CT's) are read there instead.
+            let mut compressed = if SpareBytes::can_hold::<T>() {
+                Vec::new()
+            } else {
+                spare.take_empty()
+            };
             reader.read_to_end(&mut compressed).map_err(|e| io_error(source, e))?;
-            if h.byte_skip == 0 && super::gunzip_values(&compressed, need_values, h.pixel_type, big_endian, values) {
+            if h.byte_skip == 0
+                && super::gunzip_values(&compressed, need_values, h.pixel_type, big_endian, values, spare)
+            {
+                spare.keep(compressed);
                 return Ok(());
             }
             if h.byte_skip >= 0 {
@@ -1174,7 +1196,7 @@ fn parse_ascii_value(token: &str, pt: PixelType) -> Option<f64> {
 }
 
 /// Read every value (file order) from the attached stream or the detached files.
-fn read_values<T: Sample>(h: &Header, attached: &mut dyn BufRead) -> Result<Vec<T>> {
+fn read_values<T: Sample>(h: &Header, attached: &mut dyn BufRead, spare: &mut SpareBytes) -> Result<Vec<T>> {
     let count = h.element_count()?;
     let size = type_size(h.pixel_type);
     let total = count
@@ -1190,7 +1212,7 @@ fn read_values<T: Sample>(h: &Header, attached: &mut dyn BufRead) -> Result<Vec<
         )
     })?;
     match &h.data {
-        DataFiles::Attached => read_piece(h, attached, &h.path, total, count, &mut values)?,
+        DataFiles::Attached => read_piece(h, attached, &h.path, total, count, &mut values, spare)?,
         DataFiles::Detached(files) => {
             let pieces = files.len();
             if count % pieces != 0 {
@@ -1203,7 +1225,7 @@ fn read_values<T: Sample>(h: &Header, attached: &mut dyn BufRead) -> Result<Vec<
             for file in files {
                 let f = File::open(file).map_err(|e| io_error(file, e))?;
                 let mut reader = BufReader::with_capacity(1 << 16, f);
-                read_piece(h, &mut reader, file, per_piece * size, per_piece, &mut values)?;
+                read_piece(h, &mut reader, file, per_piece * size, per_piece, &mut values, spare)?;
             }
         }
     }
