@@ -572,6 +572,8 @@ impl SpareBytes {
             return None;
         }
         let mut values: Vec<T> = bytemuck::allocation::try_cast_vec(self.take_empty()).ok()?;
+        // Exactly: `resize` alone would double a smaller buffer's capacity.
+        values.reserve_exact(count);
         values.resize(count, T::zeroed());
         Some(values)
     }
