@@ -180,46 +180,45 @@ impl<T: Sample> Volume<T> {
 /// Read a scalar NRRD image as SimpleITK does (`spare`: see [`SpareBytes`]).
 pub(super) fn read(path: &Path, spare: &mut SpareBytes) -> Result<Image> {
     // Decode straight into the stored type (see `Voxels`), known once the header is parsed.
-    fn typed<T: Sample>(
-        path: &Path,
-        opened: Opened,
-        spare: &mut SpareBytes,
-        wrap: fn(Array3<T>) -> Voxels,
-    ) -> Result<Image> {
-        let (voxels, volume) = read_scalar::<T>(path, opened, spare)?;
-        Image::new(wrap(voxels), volume.header.pixel_type, volume.geometry)
-    }
     let opened = open(path)?;
-    match opened.0.pixel_type {
-        PixelType::U8 => typed(path, opened, spare, Voxels::U8),
-        PixelType::I8 => typed(path, opened, spare, Voxels::I8),
-        PixelType::U16 => typed(path, opened, spare, Voxels::U16),
-        PixelType::I16 => typed(path, opened, spare, Voxels::I16),
-        PixelType::I32 => typed(path, opened, spare, Voxels::I32),
-        PixelType::F32 => typed(path, opened, spare, Voxels::F32),
-        PixelType::U32 | PixelType::U64 | PixelType::I64 | PixelType::F64 => typed(path, opened, spare, Voxels::F64),
-    }
+    let pixel_type = opened.0.pixel_type;
+    let (voxels, geometry) = match pixel_type {
+        PixelType::U8 => read_wrapped(path, opened, spare, Voxels::U8)?,
+        PixelType::I8 => read_wrapped(path, opened, spare, Voxels::I8)?,
+        PixelType::U16 => read_wrapped(path, opened, spare, Voxels::U16)?,
+        PixelType::I16 => read_wrapped(path, opened, spare, Voxels::I16)?,
+        PixelType::I32 => read_wrapped(path, opened, spare, Voxels::I32)?,
+        PixelType::F32 => read_wrapped(path, opened, spare, Voxels::F32)?,
+        PixelType::U32 | PixelType::U64 | PixelType::I64 | PixelType::F64 => {
+            read_wrapped(path, opened, spare, Voxels::F64)?
+        }
+    };
+    Image::new(voxels, pixel_type, geometry)
 }
 
 /// Read a scalar NRRD mask straight into a label map (as `sitk.Cast(..., sitkUInt32)`;
 /// `spare`: see [`SpareBytes`]).
 pub(super) fn read_labels(path: &Path, spare: &mut SpareBytes) -> Result<LabelMap> {
-    fn typed<T: Sample>(
-        path: &Path,
-        opened: Opened,
-        spare: &mut SpareBytes,
-        wrap: fn(Array3<T>) -> Labels,
-    ) -> Result<LabelMap> {
-        let (labels, volume) = read_scalar::<T>(path, opened, spare)?;
-        LabelMap::new(wrap(labels), volume.geometry)
-    }
     // uint8 and uint16 masks keep their type; every other type is cast to uint32.
     let opened = open(path)?;
-    match opened.0.pixel_type {
-        PixelType::U8 => typed(path, opened, spare, Labels::U8),
-        PixelType::U16 => typed(path, opened, spare, Labels::U16),
-        _ => typed(path, opened, spare, Labels::U32),
-    }
+    let (labels, geometry) = match opened.0.pixel_type {
+        PixelType::U8 => read_wrapped(path, opened, spare, Labels::U8)?,
+        PixelType::U16 => read_wrapped(path, opened, spare, Labels::U16)?,
+        _ => read_wrapped(path, opened, spare, Labels::U32)?,
+    };
+    LabelMap::new(labels, geometry)
+}
+
+/// The values of a single-component NRRD as `T`, wrapped by `wrap` (a `Voxels` or `Labels`
+/// variant), with the volume's geometry.
+fn read_wrapped<T: Sample, V>(
+    path: &Path,
+    opened: Opened,
+    spare: &mut SpareBytes,
+    wrap: fn(Array3<T>) -> V,
+) -> Result<(V, Geometry)> {
+    let (values, volume) = read_scalar::<T>(path, opened, spare)?;
+    Ok((wrap(values), volume.geometry))
 }
 
 /// The `[z, y, x]` array of a single-component NRRD, and what is left of its volume.
