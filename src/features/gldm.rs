@@ -152,13 +152,17 @@ fn dependence_counts<L, C>(
     let (Some(outside), Some(a)) = (to_lane(-alpha - 1), to_lane(alpha)) else {
         return;
     };
-    let framed = rows.frame(outside, |i| {
-        if roi.mask[i] {
-            to_lane(i64::from(roi.gray_levels[i])).unwrap_or(outside)
-        } else {
-            outside
+    let framed = rows.frame(outside, |framed, box_row| {
+        let gray = &roi.gray_levels[box_row.clone()];
+        for ((f, &inside), &g) in framed.iter_mut().zip(&roi.mask[box_row]).zip(gray) {
+            *f = if inside {
+                to_lane(i64::from(g)).unwrap_or(outside)
+            } else {
+                outside
+            };
         }
     });
+    let exact = alpha == 0;
     let mut dependent = vec![C::default(); nx];
     rows.for_each_row(|first, neighbours, here| {
         // Only the row's ROI voxels count.
@@ -169,9 +173,17 @@ fn dependence_counts<L, C>(
         dependent.fill(C::default());
         for &start in neighbours {
             let around = &framed[start + from..start + from + len];
-            for ((d, &c), &g) in dependent.iter_mut().zip(centre).zip(around) {
-                let diff = c - g;
-                *d += C::from((diff <= a) & (diff >= -a));
+            if exact {
+                // α = 0 (the default): one compare per neighbour instead of two and a
+                // subtraction. The frame's −1 never equals a level.
+                for ((d, &c), &g) in dependent.iter_mut().zip(centre).zip(around) {
+                    *d += C::from(c == g);
+                }
+            } else {
+                for ((d, &c), &g) in dependent.iter_mut().zip(centre).zip(around) {
+                    let diff = c - g;
+                    *d += C::from((diff <= a) & (diff >= -a));
+                }
             }
         }
         for (&d, &l) in dependent.iter().zip(&level_index[first + from..first + from + len]) {

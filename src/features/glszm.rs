@@ -13,6 +13,7 @@ use super::gray_levels::GrayLevels;
 use super::neighbourhood::angles;
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, def};
 use crate::error::{Error, Result};
+use std::ops::Range;
 
 /// pyradiomics' `glszm` feature class.
 #[derive(Debug, Clone, Copy, Default)]
@@ -124,7 +125,11 @@ fn find_zones(rows: &FramedRows, levels: &GrayLevels) -> Vec<u64> {
     // compare tells whether a neighbour joins the current zone, and in the framed array every
     // neighbour is one fixed step away, with no bounds to check.
     let index = levels.index();
-    let mut pending = rows.frame(0u32, |i| index[i].wrapping_add(1));
+    let mut pending = rows.frame(0u32, |framed, box_row| {
+        for (p, &l) in framed.iter_mut().zip(&index[box_row]) {
+            *p = l.wrapping_add(1);
+        }
+    });
     let n_voxels = levels.n_voxels();
     if let Some([plane, row]) = rows.whole_neighbourhood() {
         // All 26 neighbours: nine rows of three framed voxels (the voxel itself among them,
@@ -357,8 +362,10 @@ impl FramedRows {
         self.deltas.iter().map(|&d| d as isize - origin).collect()
     }
 
-    /// `value(i)` of every ROI-box voxel (linear index `i`), `outside` in the frame.
-    pub(crate) fn frame<T: Copy>(&self, outside: T, value: impl Fn(usize) -> T) -> Vec<T> {
+    /// The framed copy of the ROI box: `outside` in the frame, and each box row filled by
+    /// `fill_row(framed_row, linear_indices)`. Whole rows, so that the caller's loop over
+    /// zipped slices vectorizes (a call per voxel with an index did not).
+    pub(crate) fn frame<T: Copy>(&self, outside: T, mut fill_row: impl FnMut(&mut [T], Range<usize>)) -> Vec<T> {
         let [_, fy, fx] = self.framed;
         let [nz, ny, nx] = self.shape;
         let mut out = vec![outside; self.framed.iter().product()];
@@ -366,9 +373,7 @@ impl FramedRows {
             for y in 0..ny {
                 let start = ((z + self.margin[0]) * fy + y + self.margin[1]) * fx + self.margin[2];
                 let first = (z * ny + y) * nx;
-                for (x, slot) in out[start..start + nx].iter_mut().enumerate() {
-                    *slot = value(first + x);
-                }
+                fill_row(&mut out[start..start + nx], first..first + nx);
             }
         }
         out

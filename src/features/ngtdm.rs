@@ -54,7 +54,8 @@ impl FeatureClass for NeighbouringGrayToneDifference {
                 *s_i += diff;
             }
         };
-        let largest_sum = u64::from(levels.max()) * (steps.len() as u64);
+        // The box sums below include the centre: one more term than the neighbours.
+        let largest_sum = u64::from(levels.max()) * (steps.len() as u64 + 1);
         if largest_sum < u64::from(u32::MAX) {
             // Offset by offset over framed rows; frame voxels are outside (count 0, level 0).
             let rows = FramedRows::new(roi.shape, &settings.distances, force2d_axis(settings)?)?;
@@ -96,18 +97,40 @@ impl FeatureClass for NeighbouringGrayToneDifference {
 /// (which the caller checked holds the largest sum).
 fn neighbour_sums<T>(rows: &FramedRows, roi: &RoiView<'_>, levels: &GrayLevels, add: &mut impl FnMut(usize, u64, u64))
 where
-    T: Copy + Default + std::ops::AddAssign + From<u8> + Into<u64> + TryFrom<u32>,
+    T: Copy + Default + std::ops::AddAssign + std::ops::Add<Output = T> + std::ops::Sub<Output = T>,
+    T: From<u8> + Into<u64> + TryFrom<u32>,
 {
     let nx = roi.shape[2];
     let (zero, one) = (T::default(), T::from(1u8));
-    let inside = rows.frame(zero, |i| if roi.mask[i] { one } else { zero });
-    let weighted = rows.frame(zero, |i| {
-        if roi.mask[i] {
-            T::try_from(roi.gray_levels[i]).unwrap_or(zero)
-        } else {
-            zero
+    let inside = rows.frame(zero, |framed, box_row| {
+        for (f, &m) in framed.iter_mut().zip(&roi.mask[box_row]) {
+            *f = if m { one } else { zero };
         }
     });
+    let weighted = rows.frame(zero, |framed, box_row| {
+        let gray = &roi.gray_levels[box_row.clone()];
+        for ((f, &m), &g) in framed.iter_mut().zip(&roi.mask[box_row]).zip(gray) {
+            *f = if m { T::try_from(g).unwrap_or(zero) } else { zero };
+        }
+    });
+    if let Some([plane, row]) = rows.whole_neighbourhood() {
+        // All 26 neighbours: their sum is the 3×3×3 box's minus the centre, and a box sum is
+        // three passes of two additions (x, y, z) instead of 26 (integers: the same sums).
+        let (count, sum) = (box_sums(&inside, plane, row), box_sums(&weighted, plane, row));
+        let (ny, framed_ny) = (roi.shape[1], plane / row);
+        for r in 0..roi.shape[0] * ny {
+            let first = r * nx;
+            // Framed index of the row's first voxel (one voxel of frame on every side).
+            let framed = ((r / ny + 1) * framed_ny + r % ny + 1) * row + 1;
+            for x in levels.row_span(r) {
+                let (i, f) = (first + x, framed + x);
+                if roi.mask[i] {
+                    add(i, (count[f] - inside[f]).into(), (sum[f] - weighted[f]).into());
+                }
+            }
+        }
+        return;
+    }
     let (mut count, mut sum) = (vec![zero; nx], vec![zero; nx]);
     rows.for_each_row(|first, neighbours, _| {
         // Only the row's ROI voxels count.
@@ -135,6 +158,38 @@ where
 
 /// The five features from the levels present (`i`), their voxel counts `n` (all > 0) and
 /// summed differences `s`, in the order of [`FEATURES`].
+/// The sum over the 3×3×3 box around every voxel of `values` (framed by one voxel of zeros,
+/// `plane` and `row` its strides), valid where the box lies inside the frame. Frame positions
+/// hold partial sums never read; none exceeds 27 times the largest value.
+fn box_sums<T: Copy + Default + std::ops::Add<Output = T>>(values: &[T], plane: usize, row: usize) -> Vec<T> {
+    fn add3<T: Copy + std::ops::Add<Output = T>>(out: &mut [T], a: &[T], b: &[T], c: &[T]) {
+        for (((o, &a), &b), &c) in out.iter_mut().zip(a).zip(b).zip(c) {
+            *o = a + b + c;
+        }
+    }
+    let n = values.len();
+    let (mut along_x, mut along_y) = (vec![T::default(); n], vec![T::default(); n]);
+    add3(
+        &mut along_x[1..n - 1],
+        &values[..n - 2],
+        &values[1..n - 1],
+        &values[2..],
+    );
+    add3(
+        &mut along_y[row..n - row],
+        &along_x[..n - 2 * row],
+        &along_x[row..n - row],
+        &along_x[2 * row..],
+    );
+    add3(
+        &mut along_x[plane..n - plane],
+        &along_y[..n - 2 * plane],
+        &along_y[plane..n - plane],
+        &along_y[2 * plane..],
+    );
+    along_x
+}
+
 fn features(i: &[f64], n: &[f64], s: &[f64]) -> [f64; 5] {
     let n_vp: f64 = n.iter().sum();
     let p: Vec<f64> = n.iter().map(|&n_i| n_i / n_vp).collect();
