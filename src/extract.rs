@@ -332,26 +332,53 @@ pub fn extract_files(
     segment: Option<&SegmentSelector>,
     settings: &ValidSettings,
 ) -> Result<FeatureSet> {
-    let (img, mask) = if rayon::current_num_threads() > 1 {
+    if rayon::current_num_threads() > 1 {
         // The two files are independent: read them side by side.
-        rayon::join(
+        let (img, mask) = rayon::join(
             || image::read_image(image_path),
             || image::read_label_map(mask_path, segment),
-        )
+        );
+        let (img, (mask, seg_label)) = (img?, mask?);
+        extract_read(&img, &mask, seg_label, settings)
     } else {
-        // One after the other, the mask's voxels can go where the image's compressed bytes
-        // were (pages already mapped), as they cannot on two threads at once.
-        let mut spare = image::SpareBytes::default();
-        let img = image::read_image_reusing(image_path, &mut spare);
-        (img, image::read_label_map_reusing(mask_path, segment, &mut spare))
-    };
-    let (img, (mask, seg_label)) = (img?, mask?);
+        extract_files_reusing(
+            image_path,
+            mask_path,
+            segment,
+            settings,
+            &mut image::SparePages::default(),
+        )
+    }
+}
+
+/// [`extract_files`] reading one file after the other into `spare`'s pages, and leaving the
+/// volumes' pages there for the next lesion (see [`image::SparePages`]): a batch's workers each
+/// keep one, so that a cohort of CTs of one size maps its big buffers once per worker.
+pub(crate) fn extract_files_reusing(
+    image_path: &Path,
+    mask_path: &Path,
+    segment: Option<&SegmentSelector>,
+    settings: &ValidSettings,
+    spare: &mut image::SparePages,
+) -> Result<FeatureSet> {
+    // The mask's voxels can go where the image's compressed bytes were (pages already
+    // mapped), as they cannot on two threads at once.
+    let img = image::read_image_reusing(image_path, spare)?;
+    let (mask, seg_label) = image::read_label_map_reusing(mask_path, segment, spare)?;
+    let features = extract_read(&img, &mask, seg_label, settings);
+    spare.keep_volumes(img, mask);
+    features
+}
+
+/// Extract from the volumes read for [`extract_files`]; `seg_label` is the label of the
+/// segment picked from a Slicer segmentation, which overrides the settings' label.
+fn extract_read(img: &Image, mask: &LabelMap, seg_label: Option<u32>, settings: &ValidSettings) -> Result<FeatureSet> {
     match seg_label {
         Some(l) if l != settings.general().label => {
             let mut s = settings.settings().clone();
             s.general.label = l;
-            extract(&img, &mask, &s.validate()?)
+            extract(img, mask, &s.validate()?)
         }
-        _ => extract(&img, &mask, settings),
+        _ => extract(img, mask, settings),
     }
 }

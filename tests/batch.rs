@@ -293,6 +293,64 @@ fn broken_cases_are_listed_and_every_good_case_is_written() {
     check_errors();
 }
 
+/// One worker reads each lesion into the pages of the one before (see `SparePages`): a CT
+/// after a larger one, a smaller one, one of another voxel type, and a failed read must each
+/// still give exactly the row of a single extraction.
+#[test]
+fn one_worker_reusing_pages_across_sizes_and_types_matches_single_extractions() {
+    let dir = common::temp_dir("batch-reuse");
+    let spacing = [0.8, 0.8, 3.0];
+    write_phantom(&dir, "big", 11, [72, 72, 14], spacing, 16.0);
+    write_phantom(&dir, "small", 12, [48, 48, 10], spacing, 12.0);
+    write_phantom(&dir, "mid", 13, [64, 64, 12], spacing, 14.0);
+    // The mid CT again as float32, and its mask as uint16.
+    let mid = radscore::image::read_image(dir.join("ctmid.nrrd")).unwrap();
+    write_nrrd(dir.join("ctmid_f32.nrrd"), &mid.values(), PixelType::F32, &mid.geometry).unwrap();
+    let mask = radscore::image::read_label_map(dir.join("maskmid.nrrd"), None)
+        .unwrap()
+        .0;
+    let mask16 = mask.values().mapv(f64::from);
+    write_nrrd(dir.join("maskmid_u16.nrrd"), &mask16, PixelType::U16, &mid.geometry).unwrap();
+    // A gzip CT cut short, read into the pages of the CT before it.
+    let big = std::fs::read(dir.join("ctbig.nrrd")).unwrap();
+    std::fs::write(dir.join("ctbig_cut.nrrd"), &big[..big.len() * 3 / 4]).unwrap();
+
+    let cases = [
+        ("big", "ctbig.nrrd", "maskbig.nrrd"),
+        ("small", "ctsmall.nrrd", "masksmall.nrrd"),
+        ("cut", "ctbig_cut.nrrd", "maskbig.nrrd"),
+        ("big2", "ctbig.nrrd", "maskbig.nrrd"),
+        ("f32", "ctmid_f32.nrrd", "maskmid_u16.nrrd"),
+        ("mid", "ctmid.nrrd", "maskmid.nrrd"),
+        ("small2", "ctsmall.nrrd", "masksmall.nrrd"),
+    ];
+    let mut csv = String::from("ID,Image,Mask\n");
+    for (id, image, mask) in cases {
+        csv += &format!("{id},{image},{mask}\n");
+    }
+    let cohort = dir.join("cohort.csv");
+    std::fs::write(&cohort, csv).unwrap();
+    let out = dir.join("features.csv");
+    let errors = dir.join("features.errors.csv");
+    let settings = Settings::default();
+    let valid = settings.clone().validate().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let s = pool
+        .install(|| run_batch(&cohort, &out, &errors, &valid, &|_, _, _| {}))
+        .unwrap();
+    assert_eq!((s.succeeded, s.failed), (cases.len() - 1, 1));
+    let errs = read_errors(&errors);
+    assert!(errs[1][4].contains("gzip"), "{errs:?}");
+
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<Vec<String>> = text.lines().map(split_csv_line).collect();
+    assert_eq!(rows.len(), cases.len(), "header + one row per good case:\n{text}");
+    for (id, image, mask) in cases.iter().filter(|c| c.0 != "cut") {
+        let row = rows[1..].iter().find(|r| &r[0] == id).unwrap();
+        assert_row_is(&rows[0], row, &single(&dir, image, mask, 1, &settings), id);
+    }
+}
+
 /// A run killed while writing leaves the output (or the errors file) ending in a partial line;
 /// resuming drops it, redoes that case, and leaves every other row alone.
 #[test]

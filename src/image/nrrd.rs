@@ -22,7 +22,7 @@ use flate2::write::GzEncoder;
 use ndarray::Array3;
 
 use crate::error::{Error, Result};
-use crate::image::{Geometry, Image, LabelMap, Labels, PixelType, Sample, SpareBytes, Voxels};
+use crate::image::{Geometry, Image, LabelMap, Labels, PixelType, Sample, SparePages, Voxels};
 
 /// How the data bytes are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,8 +177,8 @@ impl<T: Sample> Volume<T> {
     }
 }
 
-/// Read a scalar NRRD image as SimpleITK does (`spare`: see [`SpareBytes`]).
-pub(super) fn read(path: &Path, spare: &mut SpareBytes) -> Result<Image> {
+/// Read a scalar NRRD image as SimpleITK does (`spare`: see [`SparePages`]).
+pub(super) fn read(path: &Path, spare: &mut SparePages) -> Result<Image> {
     // Decode straight into the stored type (see `Voxels`), known once the header is parsed.
     let opened = open(path)?;
     let pixel_type = opened.0.pixel_type;
@@ -197,8 +197,8 @@ pub(super) fn read(path: &Path, spare: &mut SpareBytes) -> Result<Image> {
 }
 
 /// Read a scalar NRRD mask straight into a label map (as `sitk.Cast(..., sitkUInt32)`;
-/// `spare`: see [`SpareBytes`]).
-pub(super) fn read_labels(path: &Path, spare: &mut SpareBytes) -> Result<LabelMap> {
+/// `spare`: see [`SparePages`]).
+pub(super) fn read_labels(path: &Path, spare: &mut SparePages) -> Result<LabelMap> {
     // uint8 and uint16 masks keep their type; every other type is cast to uint32.
     let opened = open(path)?;
     let (labels, geometry) = match opened.0.pixel_type {
@@ -214,7 +214,7 @@ pub(super) fn read_labels(path: &Path, spare: &mut SpareBytes) -> Result<LabelMa
 fn read_wrapped<T: Sample, V>(
     path: &Path,
     opened: Opened,
-    spare: &mut SpareBytes,
+    spare: &mut SparePages,
     wrap: fn(Array3<T>) -> V,
 ) -> Result<(V, Geometry)> {
     let (values, volume) = read_scalar::<T>(path, opened, spare)?;
@@ -222,7 +222,7 @@ fn read_wrapped<T: Sample, V>(
 }
 
 /// The `[z, y, x]` array of a single-component NRRD, and what is left of its volume.
-fn read_scalar<T: Sample>(path: &Path, opened: Opened, spare: &mut SpareBytes) -> Result<(Array3<T>, Volume<T>)> {
+fn read_scalar<T: Sample>(path: &Path, opened: Opened, spare: &mut SparePages) -> Result<(Array3<T>, Volume<T>)> {
     let mut volume = read_opened::<T>(path, opened, spare)?;
     if volume.components() > 1 {
         return Err(Error::Unsupported {
@@ -260,10 +260,10 @@ fn open(path: &Path) -> Result<Opened> {
 
 /// Read header, geometry and data of a NRRD with at most one non-spatial axis.
 pub(super) fn read_volume<T: Sample>(path: &Path) -> Result<Volume<T>> {
-    read_opened(path, open(path)?, &mut SpareBytes::default())
+    read_opened(path, open(path)?, &mut SparePages::default())
 }
 
-fn read_opened<T: Sample>(path: &Path, (header, mut reader): Opened, spare: &mut SpareBytes) -> Result<Volume<T>> {
+fn read_opened<T: Sample>(path: &Path, (header, mut reader): Opened, spare: &mut SparePages) -> Result<Volume<T>> {
     let (domain, range) = header.axes();
     if range.len() > 1 {
         return Err(Error::Unsupported {
@@ -1022,7 +1022,7 @@ fn read_piece<T: Sample>(
     need: usize,
     need_values: usize,
     values: &mut Vec<T>,
-    spare: &mut SpareBytes,
+    spare: &mut SparePages,
 ) -> Result<()> {
     let big_endian = h.big_endian.unwrap_or(false);
     for line in 0..h.line_skip {
@@ -1061,7 +1061,7 @@ fn read_piece<T: Sample>(
         Encoding::Gzip => {
             // One-byte voxels (a mask's) can be inflated into the spare pages themselves; the
             // compressed bytes of wider ones (a CT's) are read there instead.
-            let mut compressed = if SpareBytes::can_hold::<T>() {
+            let mut compressed = if SparePages::can_hold::<T>() {
                 Vec::new()
             } else {
                 spare.take_empty()
@@ -1195,7 +1195,7 @@ fn parse_ascii_value(token: &str, pt: PixelType) -> Option<f64> {
 }
 
 /// Read every value (file order) from the attached stream or the detached files.
-fn read_values<T: Sample>(h: &Header, attached: &mut dyn BufRead, spare: &mut SpareBytes) -> Result<Vec<T>> {
+fn read_values<T: Sample>(h: &Header, attached: &mut dyn BufRead, spare: &mut SparePages) -> Result<Vec<T>> {
     let count = h.element_count()?;
     let size = type_size(h.pixel_type);
     let total = count
