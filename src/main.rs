@@ -17,6 +17,10 @@ use radscore::{Error, Result};
 
 mod cli;
 
+// Large volumes on transparent huge pages: fewer page faults while a CT is read.
+#[global_allocator]
+static ALLOCATOR: radscore::ffi::HugePageAllocator = radscore::ffi::HugePageAllocator;
+
 #[derive(Parser)]
 #[command(
     name = "radscore",

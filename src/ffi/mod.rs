@@ -1,4 +1,5 @@
-//! The C ABI: the only module with `unsafe` and `extern "C"`.
+//! The C ABI: the only module with `unsafe` and `extern "C"` (and, for the same reason, the
+//! CLI's allocator in `huge_pages`).
 //!
 //! Conventions (the header `include/radscore.h` is generated from this module by cbindgen):
 //! - every symbol starts with `radscore_`; a function named after an object takes it first;
@@ -16,6 +17,7 @@
 mod error;
 mod extract;
 mod handle;
+mod huge_pages;
 mod image;
 mod mask;
 mod model;
@@ -24,6 +26,7 @@ mod settings;
 
 pub use error::*;
 pub use extract::*;
+pub use huge_pages::HugePageAllocator;
 pub use image::*;
 pub use mask::*;
 pub use model::*;
