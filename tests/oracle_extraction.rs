@@ -8,7 +8,7 @@ use std::path::Path;
 
 use common::{Comparison, Rng, oracle_python, run_oracle, temp_dir};
 use ndarray::Array3;
-use radscore::image::{Geometry, PixelType, write_nifti, write_nrrd};
+use radscore::image::{Geometry, PixelType, SegmentSelector, write_nifti, write_nrrd};
 use radscore::settings::Settings;
 
 /// A generated test case: an image with smooth structure and noise, and an ROI.
@@ -316,6 +316,84 @@ fn generated_volumes_match_pyradiomics() {
         run_case(&python, &case, &mut cmp);
     }
     cmp.finish("generated volumes vs pyradiomics");
+}
+
+/// A Slicer segmentation (`.seg.nrrd`) with two segments in one layer: picking "lesion" by
+/// name extracts its label value 2 although the settings say label 1, so every feature equals
+/// pyradiomics' on the same layer with `label: 2`.
+#[test]
+fn a_slicer_segment_is_extracted_with_its_own_label_value() {
+    let Some(python) = oracle_python() else { return };
+    let case = Case {
+        name: "segment",
+        second_label: true,
+        ..Default::default()
+    };
+    let dir = temp_dir("oracle-segment");
+    let (img, mask) = generate(&case, 31);
+    let geometry = Geometry {
+        size: case.size,
+        spacing: case.spacing,
+        origin: case.origin,
+        direction: case.direction,
+    };
+    let image_path = dir.join("image.nrrd");
+    let mask_path = dir.join("mask.nrrd");
+    write_nrrd(&image_path, &img, case.pixel_type, &geometry).unwrap();
+    write_nrrd(&mask_path, &mask, PixelType::U8, &geometry).unwrap();
+    // The same layer as Slicer saves a segmentation: the label map's header plus the segments.
+    let bytes = std::fs::read(&mask_path).unwrap();
+    let end = bytes.windows(2).position(|w| w == b"\n\n").expect("NRRD header end") + 1;
+    let mut seg = bytes[..end].to_vec();
+    for (i, (id, name, label)) in [("Segment_1", "liver", 1), ("Segment_2", "lesion", 2)]
+        .iter()
+        .enumerate()
+    {
+        seg.extend(
+            format!(
+                "Segment{i}_ID:={id}\nSegment{i}_Name:={name}\nSegment{i}_LabelValue:={label}\nSegment{i}_Layer:=0\n"
+            )
+            .bytes(),
+        );
+    }
+    seg.extend_from_slice(&bytes[end..]);
+    let seg_path = dir.join("mask.seg.nrrd");
+    std::fs::write(&seg_path, seg).unwrap();
+    let params_path = dir.join("params.json");
+    std::fs::write(&params_path, r#"{"setting": {"label": 2}}"#).unwrap();
+
+    let expected = run_oracle(
+        &python,
+        "extract.py",
+        &[
+            image_path.to_str().unwrap(),
+            mask_path.to_str().unwrap(),
+            params_path.to_str().unwrap(),
+        ],
+    );
+    let expected = expected.as_object().expect("oracle prints an object");
+    let settings = Settings::default().validate().unwrap();
+    assert_eq!(settings.general().label, 1);
+    let lesion = SegmentSelector::Name("lesion".into());
+    let mut cmp = Comparison::default();
+    for threads in [2, 1] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let ours = pool
+            .install(|| radscore::extract_files(&image_path, &seg_path, Some(&lesion), &settings))
+            .unwrap();
+        assert_eq!(ours.len(), expected.len(), "{threads} threads");
+        for (key, v) in expected {
+            let theirs = v.as_f64().unwrap_or(f64::NAN);
+            let ours = *ours.get(key).unwrap_or_else(|| panic!("{key} missing"));
+            cmp.check(
+                key.split('_').nth(1).unwrap_or("?"),
+                &format!("{threads}T {key}"),
+                ours,
+                theirs,
+            );
+        }
+    }
+    cmp.finish("a .seg.nrrd segment vs pyradiomics on its label");
 }
 
 /// The studies' 851-feature preset (1 mm B-spline resampling, bin width 25, original + wavelet)
