@@ -343,17 +343,8 @@ fn prune_errors(errors: &Path, cases: &[CohortCase]) -> Result<bool> {
 }
 
 fn extract_case(case: &CohortCase, settings: &ValidSettings, spare: &mut SparePages) -> Result<crate::FeatureSet> {
-    let extract = |settings: &ValidSettings, spare: &mut SparePages| {
-        crate::extract::extract_files_reusing(&case.image, &case.mask, None, settings, spare)
-    };
-    match case.label {
-        Some(l) if l != settings.general().label => {
-            let mut s = settings.settings().clone();
-            s.general.label = l;
-            extract(&s.validate()?, spare)
-        }
-        _ => extract(settings, spare),
-    }
+    let settings = settings.with_label(case.label)?;
+    crate::extract::extract_files_reusing(&case.image, &case.mask, None, &settings, spare)
 }
 
 struct BatchWriter {

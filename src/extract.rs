@@ -373,12 +373,6 @@ pub(crate) fn extract_files_reusing(
 /// Extract from the volumes read for [`extract_files`]; `seg_label` is the label of the
 /// segment picked from a Slicer segmentation, which overrides the settings' label.
 fn extract_read(img: &Image, mask: &LabelMap, seg_label: Option<u32>, settings: &ValidSettings) -> Result<FeatureSet> {
-    match seg_label {
-        Some(l) if l != settings.general().label => {
-            let mut s = settings.settings().clone();
-            s.general.label = l;
-            extract(img, mask, &s.validate()?)
-        }
-        _ => extract(img, mask, settings),
-    }
+    let settings = settings.with_label(seg_label)?;
+    extract(img, mask, &settings)
 }

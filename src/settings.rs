@@ -708,6 +708,20 @@ impl ValidSettings {
     pub fn image_types(&self) -> impl Iterator<Item = (&ImageTypeSpec, &GeneralSettings)> {
         self.settings.image_types.iter().zip(&self.per_type)
     }
+
+    /// These settings with the ROI label `label` instead, when given and different (a Slicer
+    /// segment's label value, a cohort row's Label column); checked again, as a label of 0 is
+    /// refused.
+    pub fn with_label(&self, label: Option<u32>) -> Result<std::borrow::Cow<'_, ValidSettings>> {
+        match label {
+            Some(l) if l != self.general().label => {
+                let mut s = self.settings.clone();
+                s.general.label = l;
+                Ok(std::borrow::Cow::Owned(s.validate()?))
+            }
+            _ => Ok(std::borrow::Cow::Borrowed(self)),
+        }
+    }
 }
 
 impl std::ops::Deref for ValidSettings {
