@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{Comparison, Rng, oracle_python, run_oracle, temp_dir};
 use ndarray::Array3;
@@ -110,9 +110,8 @@ fn generate(case: &Case, seed: u64) -> (Array3<f64>, Array3<f64>) {
     (img, mask)
 }
 
-fn run_case(python: &Path, case: &Case, cmp: &mut Comparison) {
-    let dir = temp_dir(&format!("oracle-{}", case.name));
-    let (img, mask) = generate(case, 7 + case.name.len() as u64);
+/// Write a generated case's image and mask (NRRD or NIfTI, as the case says) into `dir`.
+fn write_case(dir: &Path, case: &Case, img: &Array3<f64>, mask: &Array3<f64>) -> (PathBuf, PathBuf) {
     let geometry = Geometry {
         size: case.size,
         spacing: case.spacing,
@@ -123,8 +122,38 @@ fn run_case(python: &Path, case: &Case, cmp: &mut Comparison) {
     let image_path = dir.join(format!("image.{ext}"));
     let mask_path = dir.join(format!("mask.{ext}"));
     let write = if case.nifti { write_nifti } else { write_nrrd };
-    write(&image_path, &img, case.pixel_type, &geometry).expect("write image");
-    write(&mask_path, &mask, PixelType::U8, &geometry).expect("write mask");
+    write(&image_path, img, case.pixel_type, &geometry).expect("write image");
+    write(&mask_path, mask, PixelType::U8, &geometry).expect("write mask");
+    (image_path, mask_path)
+}
+
+/// pyradiomics' features of `image` within `mask` with the parameter file `params`
+/// (`tests/oracle/extract.py`), keys in its order.
+fn pyradiomics_features(
+    python: &Path,
+    image: &Path,
+    mask: &Path,
+    params: &Path,
+) -> serde_json::Map<String, serde_json::Value> {
+    let out = run_oracle(
+        python,
+        "extract.py",
+        &[
+            image.to_str().unwrap(),
+            mask.to_str().unwrap(),
+            params.to_str().unwrap(),
+        ],
+    );
+    match out {
+        serde_json::Value::Object(features) => features,
+        other => panic!("the oracle printed {other}, not an object"),
+    }
+}
+
+fn run_case(python: &Path, case: &Case, cmp: &mut Comparison) {
+    let dir = temp_dir(&format!("oracle-{}", case.name));
+    let (img, mask) = generate(case, 7 + case.name.len() as u64);
+    let (image_path, mask_path) = write_case(&dir, case, &img, &mask);
     let mut params = case.params.clone();
     if case.label != 1 {
         params["setting"]["label"] = case.label.into();
@@ -132,16 +161,7 @@ fn run_case(python: &Path, case: &Case, cmp: &mut Comparison) {
     let params_path = dir.join("params.json");
     std::fs::write(&params_path, serde_json::to_string_pretty(&params).unwrap()).unwrap();
 
-    let expected = run_oracle(
-        python,
-        "extract.py",
-        &[
-            image_path.to_str().unwrap(),
-            mask_path.to_str().unwrap(),
-            params_path.to_str().unwrap(),
-        ],
-    );
-    let expected = expected.as_object().expect("oracle prints an object");
+    let expected = &pyradiomics_features(python, &image_path, &mask_path, &params_path);
     let settings = Settings::from_file(&params_path)
         .and_then(|s| s.validate())
         .unwrap_or_else(|e| panic!("{}: {e}", case.name));
@@ -331,16 +351,7 @@ fn a_slicer_segment_is_extracted_with_its_own_label_value() {
     };
     let dir = temp_dir("oracle-segment");
     let (img, mask) = generate(&case, 31);
-    let geometry = Geometry {
-        size: case.size,
-        spacing: case.spacing,
-        origin: case.origin,
-        direction: case.direction,
-    };
-    let image_path = dir.join("image.nrrd");
-    let mask_path = dir.join("mask.nrrd");
-    write_nrrd(&image_path, &img, case.pixel_type, &geometry).unwrap();
-    write_nrrd(&mask_path, &mask, PixelType::U8, &geometry).unwrap();
+    let (image_path, mask_path) = write_case(&dir, &case, &img, &mask);
     // The same layer as Slicer saves a segmentation: the label map's header plus the segments.
     let bytes = std::fs::read(&mask_path).unwrap();
     let end = bytes.windows(2).position(|w| w == b"\n\n").expect("NRRD header end") + 1;
@@ -362,16 +373,7 @@ fn a_slicer_segment_is_extracted_with_its_own_label_value() {
     let params_path = dir.join("params.json");
     std::fs::write(&params_path, r#"{"setting": {"label": 2}}"#).unwrap();
 
-    let expected = run_oracle(
-        &python,
-        "extract.py",
-        &[
-            image_path.to_str().unwrap(),
-            mask_path.to_str().unwrap(),
-            params_path.to_str().unwrap(),
-        ],
-    );
-    let expected = expected.as_object().expect("oracle prints an object");
+    let expected = &pyradiomics_features(&python, &image_path, &mask_path, &params_path);
     let settings = Settings::default().validate().unwrap();
     assert_eq!(settings.general().label, 1);
     let lesion = SegmentSelector::Name("lesion".into());
@@ -424,16 +426,7 @@ fn studies_preset_on_the_pyradiomics_cases() {
         let base = shared.join("data/pyradiomics");
         let image = base.join(format!("{case}_image.nrrd"));
         let mask = base.join(format!("{case}_label.nrrd"));
-        let theirs = run_oracle(
-            &python,
-            "extract.py",
-            &[
-                image.to_str().unwrap(),
-                mask.to_str().unwrap(),
-                params.to_str().unwrap(),
-            ],
-        );
-        let theirs = theirs.as_object().unwrap();
+        let theirs = &pyradiomics_features(&python, &image, &mask, &params);
         let ours = radscore::extract_files(&image, &mask, None, &preset).expect("preset extraction");
         let ours_file = radscore::extract_files(&image, &mask, None, &from_file).expect("parameter file");
         assert_eq!(ours, ours_file, "{case}: the preset and bench/surufatinib.yaml differ");
