@@ -572,14 +572,15 @@ impl SparePages {
         std::mem::size_of::<T>() == 1 && std::mem::align_of::<T>() == 1
     }
 
-    /// `count` zeroed values of a one-byte `T` in the spare pages, if there are any.
+    /// `count` zeroed values of a one-byte `T` in the spare pages, if they hold that many.
+    /// Growing a smaller buffer costs more than fresh pages: reading a 30 mm lesion's mask into
+    /// the 13 MB its CT's compressed bytes had left took 9 ms to grow and clear, against 3 ms
+    /// for a fresh buffer (one thread, CLI); the spare pages then stay for a later read.
     fn take_for<T: Sample>(&mut self, count: usize) -> Option<Vec<T>> {
-        if !Self::can_hold::<T>() || self.bytes.capacity() == 0 {
+        if !Self::can_hold::<T>() || self.bytes.capacity() < count {
             return None;
         }
         let mut values: Vec<T> = bytemuck::allocation::try_cast_vec(self.take_empty()).ok()?;
-        // Exactly: `resize` alone would double a smaller buffer's capacity.
-        values.reserve_exact(count);
         values.resize(count, T::zeroed());
         Some(values)
     }
