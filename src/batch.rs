@@ -233,7 +233,11 @@ pub fn run_batch(
     // mapped saves the kernel's work of mapping them again (a tenth of a lesion's time here).
     let spares: Mutex<Vec<SparePages>> = Mutex::new(Vec::new());
     todo.par_iter().try_for_each(|case| -> Result<()> {
-        let mut spare = spares.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
+        let mut spare = spares
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_else(SparePages::for_batch);
         // A panic inside one extraction is that case's failure, not the end of the run.
         let result = match std::panic::catch_unwind(AssertUnwindSafe(|| extract_case(case, settings, &mut spare))) {
             Ok(result) => {

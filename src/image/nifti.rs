@@ -241,7 +241,7 @@ fn pixel_type_of(datatype: i32, path: &Path) -> Result<PixelType> {
     })
 }
 
-fn read_all(path: &Path) -> Result<Vec<u8>> {
+fn read_all(path: &Path, split_inflate: bool) -> Result<Vec<u8>> {
     let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -268,7 +268,7 @@ fn read_all(path: &Path) -> Result<Vec<u8>> {
             path: path.to_path_buf(),
             source,
         })?;
-        if let Some(all) = super::gunzip_whole(&compressed, usize::MAX) {
+        if let Some(all) = super::gunzip_whole(&compressed, usize::MAX, split_inflate) {
             return Ok(all);
         }
         MultiGzDecoder::new(&compressed[..])
@@ -440,8 +440,8 @@ fn choose_matrix(h: &Header, d: [f64; 3], path: &Path) -> Result<[[f64; 4]; 4]> 
 }
 
 /// Read a NIfTI-1/-2 image (`.nii`, `.nii.gz`, or `.hdr` with its `.img`) as SimpleITK does.
-pub(super) fn read(path: &Path) -> Result<Image> {
-    let bytes = read_all(path)?;
+pub(super) fn read(path: &Path, split_inflate: bool) -> Result<Image> {
+    let bytes = read_all(path, split_inflate)?;
     let h = parse_header(&bytes, path)?;
     let header_len = if h.version == 1 { NIFTI1_HEADER } else { NIFTI2_HEADER };
     let pixel_type = pixel_type_of(h.datatype, path)?;
@@ -559,7 +559,7 @@ pub(super) fn read(path: &Path) -> Result<Image> {
         bytes.get(start..).unwrap_or_default()
     } else {
         data_source = image_file_of(path);
-        data_owner = read_all(&data_source)?;
+        data_owner = read_all(&data_source, split_inflate)?;
         data_owner.get(offset..).unwrap_or_default()
     };
     let data = data.get(..nbytes).ok_or_else(|| {

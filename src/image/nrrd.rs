@@ -1075,7 +1075,7 @@ fn read_piece<T: Sample>(
             }
             if h.byte_skip >= 0 {
                 let skip = h.byte_skip as usize;
-                if let Some(data) = super::gunzip_whole(&compressed, skip.saturating_add(need))
+                if let Some(data) = super::gunzip_whole(&compressed, skip.saturating_add(need), spare.split_inflate())
                     .as_deref()
                     .and_then(|all| all.get(skip..skip.checked_add(need)?))
                 {
