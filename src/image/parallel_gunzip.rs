@@ -160,17 +160,22 @@ fn end_with_final_block(input: &mut Vec<u8>, at: usize) {
     }
 }
 
-/// A later part, decoded: the values of its marker phase, then what libdeflate inflated from
-/// where its window became known (after `skip` bytes of the window it was given).
+/// A later part, decoded: the values of its marker phase, `values[..markers]`, then what
+/// libdeflate inflated from where its window became known, the bytes `inflated` of the rest of
+/// `values` (the same pages: no second buffer to map).
 struct Tail {
-    markers: Vec<u16>,
-    inflated: Vec<u8>,
-    skip: usize,
+    values: Vec<u16>,
+    markers: usize,
+    inflated: std::ops::Range<usize>,
 }
 
 impl Tail {
     fn len(&self) -> usize {
-        self.markers.len() + self.inflated.len().saturating_sub(self.skip)
+        self.markers + self.inflated.len()
+    }
+
+    fn inflated(&self) -> &[u8] {
+        &bytemuck::cast_slice(&self.values[self.markers..])[self.inflated.clone()]
     }
 }
 
@@ -192,21 +197,21 @@ fn assemble(out: &mut [u8], head_len: usize, tails: &[Tail]) -> Option<()> {
     let mut rest = &mut out[head_len..];
     for t in tails {
         let (mine, after) = rest.split_at_mut(t.len());
-        ranges.push(mine.split_at_mut(t.markers.len()).1);
+        ranges.push(mine.split_at_mut(t.markers).1);
         rest = after;
     }
     const PIECE: usize = 1 << 20;
     for (dst, t) in ranges.into_iter().zip(tails) {
         dst.par_chunks_mut(PIECE)
-            .zip(t.inflated[t.skip..].par_chunks(PIECE))
+            .zip(t.inflated().par_chunks(PIECE))
             .for_each(|(d, s)| d.copy_from_slice(s));
     }
     for (t, &offset) in tails.iter().zip(&offsets) {
         let (before, after) = out.split_at_mut(offset);
         let window = before.get(offset.checked_sub(WINDOW)?..)?;
-        after[..t.markers.len()]
+        after[..t.markers]
             .par_chunks_mut(PIECE)
-            .zip(t.markers.par_chunks(PIECE))
+            .zip(t.values[..t.markers].par_chunks(PIECE))
             .for_each(|(dst, src)| {
                 for (d, &v) in dst.iter_mut().zip(src) {
                     *d = if v < MARKER {
@@ -802,18 +807,19 @@ impl<'a> MarkerInflater<'a> {
     /// here while the window has markers, then by libdeflate.
     fn finish(&mut self, end: Option<usize>) -> Option<Tail> {
         // All the room the part can need at once, in fresh pages (only those written cost
-        // anything), instead of growing a buffer and clearing its new pages twice.
-        let mut out = vec![0u16; self.limit + MAX_MATCH + 18];
+        // anything), instead of growing a buffer and clearing its new pages twice: the marker
+        // values, then the bytes libdeflate inflates after them with its window in front.
+        let mut out = vec![0u16; self.limit + WINDOW + MAX_MATCH + 18];
         out[..self.n].copy_from_slice(&self.out[..self.n]);
         self.out = out;
         loop {
             if self.ended {
                 // The final block: only the last part may hold it, ending there.
-                return end.is_none().then(|| self.done(Vec::new(), 0));
+                return end.is_none().then(|| self.done(0..0));
             }
             let at = self.bits.position();
             match end {
-                Some(e) if at == e => return Some(self.done(Vec::new(), 0)),
+                Some(e) if at == e => return Some(self.done(0..0)),
                 Some(e) if at > e => return None,
                 _ => {}
             }
@@ -824,13 +830,12 @@ impl<'a> MarkerInflater<'a> {
         }
     }
 
-    fn done(&mut self, inflated: Vec<u8>, skip: usize) -> Tail {
-        let mut markers = std::mem::take(&mut self.out);
-        markers.truncate(self.n);
+    /// The part's values, and the byte range of what libdeflate inflated after them.
+    fn done(&mut self, inflated: std::ops::Range<usize>) -> Tail {
         Tail {
-            markers,
+            values: std::mem::take(&mut self.out),
+            markers: self.n,
             inflated,
-            skip,
         }
     }
 
@@ -839,7 +844,8 @@ impl<'a> MarkerInflater<'a> {
     fn inflate_rest(&mut self, end: Option<usize>) -> Option<Tail> {
         let at = self.bits.position();
         let data = self.bits.data;
-        let window = &self.out[self.n - WINDOW..self.n];
+        let (decoded, free) = self.out.split_at_mut(self.n);
+        let window = &decoded[self.n - WINDOW..];
         let window_bits: usize = window.iter().map(|&v| if v < 144 { 8 } else { 9 }).sum();
         // Block header (3) + end-of-block (7) + the window + `pad` 9-bit literals in front
         // must leave the part's next bit where it was in its byte.
@@ -860,17 +866,17 @@ impl<'a> MarkerInflater<'a> {
         if let Some(e) = end {
             end_with_final_block(&mut input, (e as isize + shift) as usize);
         }
+        // Inflate into the rest of the values' buffer, seen as bytes (see `finish`).
         let skip = pad + WINDOW;
-        // Fresh zeroed pages: only those written cost anything.
-        let mut inflated = vec![0u8; skip + self.limit.checked_sub(self.n)?];
+        let room: &mut [u8] = bytemuck::cast_slice_mut(free);
+        let room_len = room.len().min(skip + self.limit.checked_sub(self.n)?);
         let n = libdeflater::Decompressor::new()
-            .deflate_decompress(&input, &mut inflated)
+            .deflate_decompress(&input, &mut room[..room_len])
             .ok()?;
-        inflated.truncate(n);
-        if n < skip || inflated[pad..skip].iter().zip(window).any(|(&a, &b)| a as u16 != b) {
+        if n < skip || room[pad..skip].iter().zip(window).any(|(&a, &b)| a as u16 != b) {
             return None;
         }
-        Some(self.done(inflated, skip))
+        Some(self.done(skip..n))
     }
 }
 
