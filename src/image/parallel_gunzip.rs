@@ -806,10 +806,18 @@ impl<'a> MarkerInflater<'a> {
     /// Decode on to bit `end` (the next part's first block; `None`: the stream's final block),
     /// here while the window has markers, then by libdeflate.
     fn finish(&mut self, end: Option<usize>) -> Option<Tail> {
-        // All the room the part can need at once, in fresh pages (only those written cost
+        // The room the part should need at once, in fresh pages (only those written cost
         // anything), instead of growing a buffer and clearing its new pages twice: the marker
         // values, then the bytes libdeflate inflates after them with its window in front.
-        let mut out = vec![0u16; self.limit + WINDOW + MAX_MATCH + 18];
+        // Twice the output its share of the compressed bits suggests: enough unless the
+        // stream's compression ratio changes wildly (then the markers' buffer grows, or
+        // libdeflate runs out of room and the stream is inflated on one thread), without
+        // asking for twice the whole image per thread.
+        let data_bits = self.bits.data.len() * 8;
+        let part_bits = end.unwrap_or(data_bits).saturating_sub(self.start);
+        let expected = (self.limit as f64 * part_bits as f64 / data_bits.max(1) as f64) as usize;
+        let room = self.limit.min(2 * expected + (1 << 20)).max(self.n);
+        let mut out = vec![0u16; room + WINDOW + MAX_MATCH + 18];
         out[..self.n].copy_from_slice(&self.out[..self.n]);
         self.out = out;
         loop {
@@ -1073,6 +1081,16 @@ mod tests {
         assert!(inflate(&gzip_flate2(&data, 1), data.len(), 2).is_none());
         let tiny = text_like(100, 1);
         assert!(inflate(&gzip_flate2(&tiny, 6), tiny.len(), 2).is_none());
+        // A later part that inflates to far more than its share of the bits suggests (text,
+        // then 6 MB of zeros): were its room to run out it would fall back rather than guess;
+        // either way the bytes are the original ones.
+        let mut skewed = literal_heavy(200_000, 4);
+        skewed.resize(6_000_000, 0);
+        for parts in [2, 3] {
+            if let Some(out) = inflate(&gzip_flate2(&skewed, 6), skewed.len(), parts) {
+                assert!(out == skewed, "{parts} parts: bytes differ");
+            }
+        }
     }
 
     /// Damage anywhere (a flipped byte, a cut) never panics and never returns wrong bytes: the
