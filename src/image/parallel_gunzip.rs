@@ -1003,9 +1003,42 @@ mod tests {
         out
     }
 
+    /// Stretches of text, CT, incompressible noise (stored blocks) and short runs, so that
+    /// later parts meet stored and fixed-Huffman blocks too.
+    fn mixed(seed: u64) -> Vec<u8> {
+        let mut noise = Noise(seed);
+        let mut out = Vec::new();
+        for i in 0..12u64 {
+            match i % 4 {
+                0 => out.extend(text_like(150_000, seed + i)),
+                1 => out.extend((0..120_000).map(|_| noise.next() as u8)),
+                2 => out.extend(ct_like(60_000, seed + i)),
+                _ => out.extend(literal_heavy(40, seed + i)),
+            }
+        }
+        out
+    }
+
     fn gzip_flate2(data: &[u8], level: u32) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
         e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// As [`gzip_flate2`], with a sync flush after every piece (alternately 64 KB and 100
+    /// bytes): small pieces become fixed-Huffman blocks, each flush an empty stored block.
+    fn gzip_flate2_flushed(data: &[u8], level: u32) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
+        let mut at = 0;
+        for piece in [65_536, 100].into_iter().cycle() {
+            let end = (at + piece).min(data.len());
+            e.write_all(&data[at..end]).unwrap();
+            e.flush().unwrap();
+            at = end;
+            if at == data.len() {
+                break;
+            }
+        }
         e.finish().unwrap()
     }
 
@@ -1025,19 +1058,21 @@ mod tests {
 
     /// The decoded bytes must be the original ones (not our own decoder's view of them), for
     /// streams from two encoders (zlib's algorithm in zlib-rs, and libdeflate) at several
-    /// levels, split in two to five parts.
+    /// levels and with flushes, split in two to five parts.
     #[test]
     fn split_streams_inflate_to_the_original_bytes() {
-        let cases: [(&str, Vec<u8>); 3] = [
+        let cases: [(&str, Vec<u8>); 4] = [
             ("ct", ct_like(700_000, 7)),
             ("text", text_like(1_500_000, 11)),
             ("literals", literal_heavy(1_200_000, 13)),
+            ("mixed", mixed(17)),
         ];
         for (name, data) in &cases {
             let streams = [
                 ("zlib-rs 2", gzip_flate2(data, 2)),
                 ("zlib-rs 6", gzip_flate2(data, 6)),
                 ("zlib-rs 9", gzip_flate2(data, 9)),
+                ("zlib-rs 6, flushed", gzip_flate2_flushed(data, 6)),
                 ("libdeflate 1", gzip_libdeflate(data, 1)),
                 ("libdeflate 6", gzip_libdeflate(data, 6)),
                 ("libdeflate 12", gzip_libdeflate(data, 12)),
