@@ -1299,6 +1299,51 @@ fn valid_samples(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// A CT-sized gzip volume (over 4 MiB compressed, so that two threads split its inflate, see
+/// `image/parallel_gunzip.rs`) reads back exactly the values written, on one thread and on two,
+/// as NRRD and as NIfTI.
+#[test]
+fn large_gzip_volumes_read_back_on_one_and_two_threads() {
+    let dir = temp_dir("readers_large_gzip");
+    let size = [512, 512, 40];
+    let g = Geometry {
+        size,
+        spacing: [0.7, 0.7, 5.0],
+        origin: [-179.0, -179.0, 0.0],
+        direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+    };
+    // Air around a noisy body, as int16 HU: the air voxels' high bytes keep the second part's
+    // markers alive to its end, as in a real CT.
+    let mut rng = Rng(5);
+    let values: Vec<f64> = (0..g.len())
+        .map(|i| {
+            let (x, y) = ((i % 512) as f64 - 256.0, ((i / 512) % 512) as f64 - 256.0);
+            let base = if x * x + y * y < 200.0 * 200.0 { 40.0 } else { -1000.0 };
+            base + rng.int(-6, 6) as f64
+        })
+        .collect();
+    let voxels = ndarray::Array3::from_shape_vec(g.shape_zyx(), values).unwrap();
+    for name in ["ct.nrrd", "ct.nii.gz"] {
+        let path = dir.join(name);
+        if name.ends_with(".nrrd") {
+            write_nrrd(&path, &voxels, PixelType::I16, &g).unwrap();
+        } else {
+            write_nifti(&path, &voxels, PixelType::I16, &g).unwrap();
+        }
+        let compressed = std::fs::metadata(&path).unwrap().len();
+        assert!(
+            compressed > 4 << 20,
+            "{name}: {compressed} bytes is too small to be split"
+        );
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let image = pool.install(|| read_image(&path)).unwrap();
+            assert_eq!(image.pixel_type, PixelType::I16, "{name}");
+            assert!(*image.values() == voxels, "{name}, {threads} threads: values differ");
+        }
+    }
+}
+
 #[test]
 fn truncated_and_garbled_files_never_panic() {
     let dir = temp_dir("readers_fuzz");
