@@ -500,20 +500,19 @@ pub(crate) fn decode_stream<T: Sample>(
 }
 
 /// Inflate a whole single-member gzip stream at once with libdeflate (about half the time of
-/// a streaming zlib, and inflating is the one step of an extraction that cannot be split
-/// across cores). `None` unless the first member is intact and holds exactly the size the
-/// stream's last trailer gives (so not for several members of other sizes, damage, more than
-/// 4 GiB): callers then stream it through flate2, which reads every case and names what is
-/// wrong. `max` bounds what is
-/// inflated in memory (the bytes a header asks for): a longer stream takes the streaming path,
-/// which keeps only what is needed and checks the rest on the fly.
-pub(crate) fn gunzip_whole(compressed: &[u8], max: usize, split: bool) -> Option<Vec<u8>> {
+/// a streaming zlib; on several threads when `split_inflate` allows, see [`gunzip_exact`]).
+/// `None` unless the first member is intact and holds exactly the size the stream's last
+/// trailer gives (so not for several members of other sizes, damage, more than 4 GiB): callers
+/// then stream it through flate2, which reads every case and names what is wrong. `max` bounds
+/// what is inflated in memory (the bytes a header asks for): a longer stream takes the
+/// streaming path, which keeps only what is needed and checks the rest on the fly.
+pub(crate) fn gunzip_whole(compressed: &[u8], max: usize, split_inflate: bool) -> Option<Vec<u8>> {
     let size = gzip_size(compressed)?;
     if size > max {
         return None;
     }
     let mut out = vec![0u8; size];
-    gunzip_exact(compressed, &mut out, split).then_some(out)
+    gunzip_exact(compressed, &mut out, split_inflate).then_some(out)
 }
 
 /// The inflated size a gzip stream's trailer gives, if the stream can be one member of it.
@@ -527,13 +526,15 @@ fn gzip_size(compressed: &[u8]) -> Option<usize> {
     (size <= n.saturating_mul(1032)).then_some(size)
 }
 
-/// Inflate a single-member gzip stream of exactly `out.len()` bytes into `out` with libdeflate;
-/// false (callers then take the streaming path) unless it is one intact member of that size.
-fn gunzip_exact(compressed: &[u8], out: &mut [u8], split: bool) -> bool {
+/// Inflate a single-member gzip stream of exactly `out.len()` bytes into `out` with libdeflate,
+/// split across the worker threads if `split_inflate` allows and the stream is large (see
+/// `parallel_gunzip`); false (callers then take the streaming path) unless it is one intact
+/// member of that size.
+fn gunzip_exact(compressed: &[u8], out: &mut [u8], split_inflate: bool) -> bool {
     if gzip_size(compressed) != Some(out.len()) {
         return false;
     }
-    if split && parallel_gunzip::gunzip(compressed, out) {
+    if split_inflate && parallel_gunzip::gunzip(compressed, out) {
         return true;
     }
     // libdeflate inflates the first member and checks its own trailer (CRC-32 and size). That
