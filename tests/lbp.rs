@@ -9,7 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Comparison, Rng, filter_oracle, oracle_python, run_oracle, sitk_type, temp_dir};
+use common::{Comparison, Rng, filter_oracle, oracle_python, pyradiomics_features, sitk_type, temp_dir};
 use ndarray::Array3;
 use radscore::image::{Geometry, PixelType, write_nifti, write_nrrd};
 use radscore::preprocess::filters::{self, FilteredImage};
@@ -451,16 +451,7 @@ fn run_extraction(python: &Path, case: &Extraction, cmp: &mut Comparison) {
     write(&mask_path, &mask, PixelType::U8, &geometry).expect("write mask");
     let params_path = dir.join("params.json");
     std::fs::write(&params_path, serde_json::to_string_pretty(&case.params).unwrap()).unwrap();
-    let expected = run_oracle(
-        python,
-        "extract.py",
-        &[
-            image_path.to_str().unwrap(),
-            mask_path.to_str().unwrap(),
-            params_path.to_str().unwrap(),
-        ],
-    );
-    let expected = expected.as_object().expect("oracle prints an object");
+    let expected = &pyradiomics_features(python, &image_path, &mask_path, &params_path);
     assert!(
         expected.keys().any(|k| k.starts_with("lbp-2D_")),
         "{}: pyradiomics computed no lbp-2D features (is scikit-image installed?)",

@@ -10,7 +10,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Comparison, Rng, lbp3d_oracle_python, read_filter_outputs, run_oracle, temp_dir, write_f64};
+use common::{
+    Comparison, Rng, lbp3d_oracle_python, pyradiomics_features, read_filter_outputs, run_oracle, temp_dir, write_f64,
+};
 use ndarray::Array3;
 use radscore::image::{Geometry, PixelType, write_nrrd};
 use radscore::preprocess::filters::{self, lbp3d};
@@ -374,16 +376,7 @@ fn run_extraction(python: &Path, name: &str, size: [usize; 3], params: Value, cm
     write_nrrd(&mask_path, &mask.values().mapv(f64::from), PixelType::U8, &geometry).unwrap();
     let params_path = dir.join("params.json");
     std::fs::write(&params_path, serde_json::to_string_pretty(&params).unwrap()).unwrap();
-    let expected = run_oracle(
-        python,
-        "extract.py",
-        &[
-            image_path.to_str().unwrap(),
-            mask_path.to_str().unwrap(),
-            params_path.to_str().unwrap(),
-        ],
-    );
-    let expected = expected.as_object().expect("oracle prints an object");
+    let expected = &pyradiomics_features(python, &image_path, &mask_path, &params_path);
     assert!(
         expected.keys().any(|k| k.starts_with("lbp-3D-k_")),
         "{name}: pyradiomics computed no lbp-3D features (scipy ≤ 1.16 and trimesh needed)"

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Comparison, Rng, oracle_python, run_oracle, temp_dir};
+use common::{Comparison, Rng, oracle_python, pyradiomics_features, temp_dir};
 use ndarray::Array3;
 use radscore::image::{Geometry, PixelType, SegmentSelector, write_nifti, write_nrrd};
 use radscore::settings::Settings;
@@ -125,29 +125,6 @@ fn write_case(dir: &Path, case: &Case, img: &Array3<f64>, mask: &Array3<f64>) ->
     write(&image_path, img, case.pixel_type, &geometry).expect("write image");
     write(&mask_path, mask, PixelType::U8, &geometry).expect("write mask");
     (image_path, mask_path)
-}
-
-/// pyradiomics' features of `image` within `mask` with the parameter file `params`
-/// (`tests/oracle/extract.py`), keys in its order.
-fn pyradiomics_features(
-    python: &Path,
-    image: &Path,
-    mask: &Path,
-    params: &Path,
-) -> serde_json::Map<String, serde_json::Value> {
-    let out = run_oracle(
-        python,
-        "extract.py",
-        &[
-            image.to_str().unwrap(),
-            mask.to_str().unwrap(),
-            params.to_str().unwrap(),
-        ],
-    );
-    match out {
-        serde_json::Value::Object(features) => features,
-        other => panic!("the oracle printed {other}, not an object"),
-    }
 }
 
 fn run_case(python: &Path, case: &Case, cmp: &mut Comparison) {

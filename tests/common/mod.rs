@@ -79,6 +79,29 @@ pub fn run_oracle(python: &Path, script: &str, args: &[&str]) -> serde_json::Val
     })
 }
 
+/// pyradiomics' features of `image` within `mask` with the parameter file `params`
+/// (`tests/oracle/extract.py`), keys in its order.
+pub fn pyradiomics_features(
+    python: &Path,
+    image: &Path,
+    mask: &Path,
+    params: &Path,
+) -> serde_json::Map<String, serde_json::Value> {
+    let out = run_oracle(
+        python,
+        "extract.py",
+        &[
+            image.to_str().unwrap(),
+            mask.to_str().unwrap(),
+            params.to_str().unwrap(),
+        ],
+    );
+    match out {
+        serde_json::Value::Object(features) => features,
+        other => panic!("the oracle printed {other}, not an object"),
+    }
+}
+
 /// A fresh temporary directory under `target/test-tmp/<name>`.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-tmp").join(name);
