@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::features::{self, ClassSettings, FeatureClass, GrayLevels, RoiView};
+use crate::features::{self, FeatureClass, GrayLevels, RoiView};
 use crate::image::{self, Image, LabelMap, PixelType, SegmentSelector};
 use crate::preprocess::discretize::{Binning, discretize};
 use crate::preprocess::roi::{self, BoundingBox};
@@ -110,61 +110,65 @@ pub fn extract_with_progress(
         .filter(|(name, _)| !name.starts_with("shape"))
         .filter_map(|(name, list)| features::class_by_name(name).map(|c| (c, list)))
         .collect();
-    let image_type = |spec: &ImageTypeSpec, ts: &GeneralSettings| {
-        image_type_features(spec.kind, ts, &image, &texture_mask, label, &bb, &classes)
-    };
-    let mut types = settings.image_types();
-
-    // Shape (from the mask alone) runs beside the first image type; progress is still
-    // reported in pyradiomics' stage order, on the calling thread.
+    let roi = RoiBox::new(&texture_mask, label, &bb);
+    let derive = |spec: &ImageTypeSpec, ts| derived_images(spec.kind, ts, &image, &texture_mask, &roi);
+    let specs: Vec<(&ImageTypeSpec, &GeneralSettings)> = settings.image_types().collect();
     let shape_list = settings.feature_classes.get("shape");
-    let (shape, first) = rayon::join(
-        || {
-            shape_list
-                .map(|_| shape_features(shape_mask, label, &bb, g))
-                .transpose()
-        },
-        || {
-            types
-                .next()
-                .map(|(spec, ts)| image_type(spec, ts).map(|v| (spec.kind, v)))
-        },
-    );
-    let mut out = FeatureSet::new();
-    if let (Some(list), Some(values)) = (shape_list, shape?) {
-        push_class(&mut out, "original", &features::Shape, list, &values);
-    }
-    report(2.0 / stages as f64, "shape")?;
-    let mut done = 0;
-    let mut add = |out: &mut FeatureSet, kind: ImageTypeKind, values: Vec<(String, f64)>| {
-        out.extend(values);
-        done += 1;
-        report((2 + done) as f64 / stages as f64, kind.name())
+    let shape = || {
+        shape_list
+            .map(|_| shape_features(shape_mask, label, &bb, g))
+            .transpose()
     };
-    if let Some(first) = first {
-        let (kind, values) = first?;
-        add(&mut out, kind, values)?;
-    }
-    for (spec, ts) in types {
-        add(&mut out, spec.kind, image_type(spec, ts)?)?;
+
+    // A pipeline over the stages: the classes of one image type run beside the filter of the
+    // next (and shape beside the first type's classes), so that neither a filter nor a type's
+    // longest class leaves a core idle. Progress is still reported in pyradiomics' stage
+    // order, on the calling thread.
+    let mut out = FeatureSet::new();
+    let push_shape = |out: &mut FeatureSet, values: Option<Vec<f64>>| {
+        if let (Some(list), Some(values)) = (shape_list, values) {
+            push_class(out, "original", &features::Shape, list, &values);
+        }
+    };
+    let Some(&(first_spec, first_ts)) = specs.first() else {
+        push_shape(&mut out, shape()?);
+        report(2.0 / stages as f64, "shape")?;
+        return Ok(out);
+    };
+    let mut pending = derive(first_spec, first_ts);
+    for (i, &(spec, _)) in specs.iter().enumerate() {
+        let typed = pending?;
+        let ((shape_values, values), next) = rayon::join(
+            || {
+                rayon::join(
+                    || if i == 0 { shape() } else { Ok(None) },
+                    || class_features(&typed, &roi, &classes),
+                )
+            },
+            || specs.get(i + 1).map(|&(spec, ts)| derive(spec, ts)),
+        );
+        drop(typed);
+        if i == 0 {
+            push_shape(&mut out, shape_values?);
+            report(2.0 / stages as f64, "shape")?;
+        }
+        out.extend(values?);
+        report((3 + i) as f64 / stages as f64, spec.kind.name())?;
+        pending = next.unwrap_or_else(|| Ok(Vec::new()));
     }
     Ok(out)
 }
 
-/// Features of one image type: run its filter on the whole loaded image, crop each derived
-/// image to the ROI as soon as it exists (so whole-volume filter outputs, eight float64
-/// wavelet bands of a CT, are never all held at once), then the classes on every derived
-/// image in parallel. Keys in pyradiomics' order.
-fn image_type_features(
+/// The images of one image type: run its filter on the whole loaded image and crop each
+/// derived image to the ROI as soon as it exists, so whole-volume filter outputs (eight
+/// float64 wavelet bands of a CT) are never all held at once.
+fn derived_images<'s>(
     kind: ImageTypeKind,
-    ts: &GeneralSettings,
+    ts: &'s GeneralSettings,
     image: &Image,
     texture_mask: &LabelMap,
-    label: u32,
-    bb: &BoundingBox,
-    classes: &[(&'static dyn FeatureClass, &Option<Vec<String>>)],
-) -> Result<Vec<(String, f64)>> {
-    let roi = RoiBox::new(texture_mask, label, bb);
+    roi: &RoiBox,
+) -> Result<Vec<TypedImage<'s>>> {
     let mut typed: Vec<TypedImage> = Vec::new();
     if kind == ImageTypeKind::Original {
         typed.push(TypedImage {
@@ -184,13 +188,71 @@ fn image_type_features(
             Ok(())
         })?;
     }
-    let results: Vec<Result<Vec<(String, f64)>>> =
-        typed.par_iter().map(|t| texture_features(t, &roi, classes)).collect();
-    let mut out = Vec::new();
-    for r in results {
-        out.extend(r?);
+    Ok(typed)
+}
+
+/// A derived image's gray levels: what every class of it reads besides its intensities.
+struct Discretized {
+    gray_levels: Vec<u32>,
+    /// The index of the levels, built once for all texture classes; `None` if no texture class
+    /// is enabled, or if the view has no ROI voxel (left to the classes, which report it).
+    levels: Option<GrayLevels>,
+}
+
+/// Features of every class on every image of an image type, keys in pyradiomics' order
+/// (image by image, class by class).
+///
+/// The images are discretized side by side; then every (image, class) pair is a task, and the
+/// tasks are handed to the worker threads one at a time, the costliest classes first
+/// (longest-processing-time order), so the last task to finish is a short one.
+fn class_features(
+    typed: &[TypedImage],
+    roi: &RoiBox,
+    classes: &[(&'static dyn FeatureClass, &Option<Vec<String>>)],
+) -> Result<Vec<(String, f64)>> {
+    let texture = classes.iter().any(|(c, _)| c.name() != "firstorder");
+    let discretized: Vec<Result<Discretized>> = typed.par_iter().map(|t| discretized(t, roi, texture)).collect();
+    let discretized: Vec<Discretized> = discretized.into_iter().collect::<Result<_>>()?;
+
+    let mut tasks: Vec<ClassTask> = (0..typed.len())
+        .flat_map(|i| (0..classes.len()).map(move |c| (i, c)))
+        .collect();
+    tasks.sort_by_key(|&(i, c)| (cost_rank(classes[c].0), i));
+    let mut results: Vec<(ClassTask, Result<Vec<f64>>)> = tasks
+        .into_iter()
+        .par_bridge()
+        .map(|(i, c)| {
+            let (t, d) = (&typed[i], &discretized[i]);
+            let view = RoiView {
+                shape: roi.shape,
+                spacing: roi.spacing,
+                mask: &roi.mask,
+                intensities: &t.intensities,
+                gray_levels: &d.gray_levels,
+                levels: d.levels.as_ref(),
+            };
+            ((i, c), classes[c].0.compute(&view, &t.settings.class_settings()))
+        })
+        .collect();
+    results.sort_by_key(|&(task, _)| task);
+
+    let mut out = FeatureSet::new();
+    for ((i, c), values) in results {
+        let (class, list) = classes[c];
+        push_class(&mut out, &typed[i].name, class, list, &values?);
     }
-    Ok(out)
+    Ok(out.into_iter().collect())
+}
+
+/// One class on one image of an image type: (image index, class index).
+type ClassTask = (usize, usize);
+
+/// Where a class goes in the task order: the classes that take longest on a large ROI first
+/// (GLSZM's zone search, then GLRLM's 13 directions, GLCM, GLDM, NGTDM, first order), as a
+/// profile of the 80 mm benchmark lesion ranks them.
+fn cost_rank(class: &dyn FeatureClass) -> usize {
+    const ORDER: [&str; 6] = ["glszm", "glrlm", "glcm", "gldm", "ngtdm", "firstorder"];
+    ORDER.iter().position(|&n| n == class.name()).unwrap_or(ORDER.len())
 }
 
 /// The bounding box (no padding) every image of an image type is cropped to, with the ROI
@@ -240,11 +302,7 @@ fn shape_features(mask: &LabelMap, label: u32, bb: &BoundingBox, g: &GeneralSett
     features::Shape.compute(&view, &g.class_settings())
 }
 
-fn texture_features(
-    t: &TypedImage,
-    roi: &RoiBox,
-    classes: &[(&'static dyn FeatureClass, &Option<Vec<String>>)],
-) -> Result<Vec<(String, f64)>> {
+fn discretized(t: &TypedImage, roi: &RoiBox, texture: bool) -> Result<Discretized> {
     let binning = match t.settings.bin_count {
         Some(n) => Binning::Count(n),
         None => Binning::Width(t.settings.bin_width),
@@ -263,26 +321,24 @@ fn texture_features(
         },
         e => e,
     })?;
-    let mut view = RoiView {
-        shape: roi.shape,
-        spacing: roi.spacing,
-        mask: &roi.mask,
-        intensities: &t.intensities,
-        gray_levels: &d.gray_levels,
-        levels: None,
-    };
-    // Every texture class starts from the same gray-level index: build it once. A view it
-    // refuses (no ROI voxel) is left to the classes, which report it as they always have.
-    let texture = classes.iter().any(|(c, _)| c.name() != "firstorder");
-    let levels = texture.then(|| GrayLevels::new(&view).ok()).flatten();
-    view.levels = levels.as_ref();
-    let cs: ClassSettings = t.settings.class_settings();
-    let per_class: Vec<Result<Vec<f64>>> = classes.par_iter().map(|(c, _)| c.compute(&view, &cs)).collect();
-    let mut out = FeatureSet::new();
-    for ((class, list), values) in classes.iter().zip(per_class) {
-        push_class(&mut out, &t.name, *class, list, &values?);
-    }
-    Ok(out.into_iter().collect())
+    // Every texture class starts from the same gray-level index: build it once.
+    let levels = texture
+        .then(|| {
+            GrayLevels::new(&RoiView {
+                shape: roi.shape,
+                spacing: roi.spacing,
+                mask: &roi.mask,
+                intensities: &t.intensities,
+                gray_levels: &d.gray_levels,
+                levels: None,
+            })
+            .ok()
+        })
+        .flatten();
+    Ok(Discretized {
+        gray_levels: d.gray_levels,
+        levels,
+    })
 }
 
 /// Append a class's enabled features: the listed ones in list order, or every
