@@ -142,12 +142,17 @@ pub fn extract_with_progress(
             || {
                 rayon::join(
                     || if i == 0 { shape() } else { Ok(None) },
-                    || class_features(&typed, &roi, &classes),
+                    || {
+                        // Owned here, so the cropped images are freed as soon as their classes
+                        // are done, before the next filter's buffers are allocated (on one
+                        // thread), not after it: fewer fresh pages.
+                        let typed = typed;
+                        class_features(&typed, &roi, &classes)
+                    },
                 )
             },
             || specs.get(i + 1).map(|&(spec, ts)| derive(spec, ts)),
         );
-        drop(typed);
         if i == 0 {
             push_shape(&mut out, shape_values?);
             report(2.0 / stages as f64, "shape")?;
@@ -191,72 +196,33 @@ fn derived_images<'s>(
     Ok(typed)
 }
 
-/// A derived image's gray levels: what every class of it reads besides its intensities.
-struct Discretized {
-    gray_levels: Vec<u32>,
-    /// The index of the levels, built once for all texture classes; `None` if no texture class
-    /// is enabled, or if the view has no ROI voxel (left to the classes, which report it).
-    levels: Option<GrayLevels>,
-}
-
 /// Features of every class on every image of an image type, keys in pyradiomics' order
-/// (image by image, class by class).
-///
-/// The images are discretized side by side; then every (image, class) pair is a task, and the
-/// tasks are handed to the worker threads one at a time, the costliest classes first
-/// (longest-processing-time order), so the last task to finish is a short one.
+/// (image by image, class by class). The images run side by side, as do the classes of each.
 fn class_features(
     typed: &[TypedImage],
     roi: &RoiBox,
     classes: &[(&'static dyn FeatureClass, &Option<Vec<String>>)],
 ) -> Result<Vec<(String, f64)>> {
-    let texture = classes.iter().any(|(c, _)| c.name() != "firstorder");
-    let discretized: Vec<Result<Discretized>> = typed.par_iter().map(|t| discretized(t, roi, texture)).collect();
-    let discretized: Vec<Discretized> = discretized.into_iter().collect::<Result<_>>()?;
-
-    let mut tasks: Vec<ClassTask> = (0..typed.len())
-        .flat_map(|i| (0..classes.len()).map(move |c| (i, c)))
-        .collect();
-    tasks.sort_by_key(|&(i, c)| (cost_rank(classes[c].0), i));
-    let mut results: Vec<(ClassTask, Result<Vec<f64>>)> = tasks
-        .into_iter()
-        .par_bridge()
-        .map(|(i, c)| {
-            let (t, d) = (&typed[i], &discretized[i]);
-            let view = RoiView {
-                shape: roi.shape,
-                spacing: roi.spacing,
-                mask: &roi.mask,
-                intensities: &t.intensities,
-                gray_levels: &d.gray_levels,
-                levels: d.levels.as_ref(),
-            };
-            ((i, c), classes[c].0.compute(&view, &t.settings.class_settings()))
-        })
-        .collect();
-    results.sort_by_key(|&(task, _)| task);
-
-    let mut out = FeatureSet::new();
-    for ((i, c), values) in results {
-        let (class, list) = classes[c];
-        push_class(&mut out, &typed[i].name, class, list, &values?);
+    let per_image: Vec<Result<Vec<(String, f64)>>> =
+        typed.par_iter().map(|t| texture_features(t, roi, classes)).collect();
+    let mut out = Vec::new();
+    for values in per_image {
+        out.extend(values?);
     }
-    Ok(out.into_iter().collect())
+    Ok(out)
 }
 
-/// One class on one image of an image type: (image index, class index).
-type ClassTask = (usize, usize);
-
-/// Where a class goes in the task order: the classes that take longest on a large ROI first
-/// (GLSZM's zone search, then GLRLM's 13 directions, GLCM, GLDM, NGTDM, first order), as a
-/// profile of the 80 mm benchmark lesion ranks them.
+/// Where a class goes in the order its tasks are handed out: the classes that take longest on
+/// a large ROI first (GLSZM's zone search, then GLRLM's 13 directions, GLCM, GLDM, NGTDM, first
+/// order), as a profile of the 80 mm benchmark lesion ranks them, so the last task to finish
+/// is a short one.
 fn cost_rank(class: &dyn FeatureClass) -> usize {
     const ORDER: [&str; 6] = ["glszm", "glrlm", "glcm", "gldm", "ngtdm", "firstorder"];
     ORDER.iter().position(|&n| n == class.name()).unwrap_or(ORDER.len())
 }
 
-/// The bounding box (no padding) every image of an image type is cropped to, with the ROI
-/// mask over it: the same for all the images a filter derives, so built once.
+/// The bounding box (no padding) every derived image is cropped to, with the ROI mask over it:
+/// the same for all of them, so built once.
 struct RoiBox {
     lower: [usize; 3],
     size: [usize; 3],
@@ -302,7 +268,11 @@ fn shape_features(mask: &LabelMap, label: u32, bb: &BoundingBox, g: &GeneralSett
     features::Shape.compute(&view, &g.class_settings())
 }
 
-fn discretized(t: &TypedImage, roi: &RoiBox, texture: bool) -> Result<Discretized> {
+fn texture_features(
+    t: &TypedImage,
+    roi: &RoiBox,
+    classes: &[(&'static dyn FeatureClass, &Option<Vec<String>>)],
+) -> Result<Vec<(String, f64)>> {
     let binning = match t.settings.bin_count {
         Some(n) => Binning::Count(n),
         None => Binning::Width(t.settings.bin_width),
@@ -321,24 +291,34 @@ fn discretized(t: &TypedImage, roi: &RoiBox, texture: bool) -> Result<Discretize
         },
         e => e,
     })?;
-    // Every texture class starts from the same gray-level index: build it once.
-    let levels = texture
-        .then(|| {
-            GrayLevels::new(&RoiView {
-                shape: roi.shape,
-                spacing: roi.spacing,
-                mask: &roi.mask,
-                intensities: &t.intensities,
-                gray_levels: &d.gray_levels,
-                levels: None,
-            })
-            .ok()
-        })
-        .flatten();
-    Ok(Discretized {
-        gray_levels: d.gray_levels,
-        levels,
-    })
+    let mut view = RoiView {
+        shape: roi.shape,
+        spacing: roi.spacing,
+        mask: &roi.mask,
+        intensities: &t.intensities,
+        gray_levels: &d.gray_levels,
+        levels: None,
+    };
+    // Every texture class starts from the same gray-level index: build it once. A view it
+    // refuses (no ROI voxel) is left to the classes, which report it as they always have.
+    let texture = classes.iter().any(|(c, _)| c.name() != "firstorder");
+    let levels = texture.then(|| GrayLevels::new(&view).ok()).flatten();
+    view.levels = levels.as_ref();
+    let cs = t.settings.class_settings();
+    // The classes are handed to the threads one at a time, costliest first.
+    let mut order: Vec<usize> = (0..classes.len()).collect();
+    order.sort_by_key(|&c| cost_rank(classes[c].0));
+    let mut per_class: Vec<(usize, Result<Vec<f64>>)> = order
+        .into_par_iter()
+        .map(|c| (c, classes[c].0.compute(&view, &cs)))
+        .collect();
+    per_class.sort_by_key(|&(c, _)| c);
+    let mut out = FeatureSet::new();
+    for (c, values) in per_class {
+        let (class, list) = classes[c];
+        push_class(&mut out, &t.name, class, list, &values?);
+    }
+    Ok(out.into_iter().collect())
 }
 
 /// Append a class's enabled features: the listed ones in list order, or every
