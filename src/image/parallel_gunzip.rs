@@ -7,8 +7,9 @@
 //!
 //! 1. For every part after the first, scan forward from its nominal start for a bit position
 //!    where a dynamic-Huffman block header is valid and the whole block decodes.
-//! 2. The first part is inflated by libdeflate from the stream's start up to the next part's
-//!    block, where an empty final block is written into a copy of its bytes.
+//! 2. The first part is inflated by libdeflate from the stream's start, its input cut at the
+//!    next part's block (libdeflate then stops with an error; its length is what the later
+//!    parts leave).
 //! 3. Every other part does not know the 32 KiB before it. It decodes its first blocks here,
 //!    writing a back-reference into that unknown window as a marker of the window position,
 //!    until its last 32 KiB of output hold no marker. From that block on, libdeflate inflates
@@ -95,7 +96,7 @@ fn gunzip_in_parts(compressed: &[u8], out: &mut [u8], parts: usize) -> bool {
     let starts: Vec<usize> = tails.iter().map(|t| t.start).collect();
     let ends: Vec<Option<usize>> = starts[1..].iter().map(|&s| Some(s)).chain([None]).collect();
 
-    let (head, decoded) = rayon::join(
+    let ((), decoded) = rayon::join(
         || inflate_head(body, starts[0], out),
         || {
             tails
@@ -105,10 +106,11 @@ fn gunzip_in_parts(compressed: &[u8], out: &mut [u8], parts: usize) -> bool {
                 .collect::<Vec<Option<Tail>>>()
         },
     );
-    let Some(head_len) = head else {
+    let Some(decoded) = decoded.into_iter().collect::<Option<Vec<Tail>>>() else {
         return false;
     };
-    let Some(decoded) = decoded.into_iter().collect::<Option<Vec<Tail>>>() else {
+    // The first part is what the others leave; its bytes are checked with the rest.
+    let Some(head_len) = decoded.iter().try_fold(out.len(), |left, t| left.checked_sub(t.len())) else {
         return false;
     };
     assemble(out, head_len, &decoded).is_some() && crc32_parallel(out) == crc
@@ -142,11 +144,13 @@ fn deflate_body(compressed: &[u8]) -> Option<&[u8]> {
 }
 
 /// Inflate the first part (from the stream's start to the block at bit `end`) into `out` with
-/// libdeflate; its length.
-fn inflate_head(body: &[u8], end: usize, out: &mut [u8]) -> Option<usize> {
-    let mut input = body[..end.div_ceil(8)].to_vec();
-    end_with_final_block(&mut input, end);
-    libdeflater::Decompressor::new().deflate_decompress(&input, out).ok()
+/// libdeflate, straight from the stream's bytes. libdeflate decodes every block before `end`
+/// into place, then fails (or decodes a few bytes of nonsense past the part) on the next
+/// part's block header, which the input cuts short; what it wrote past the part is overwritten
+/// by the later parts. So its result says nothing: the part's length is what the later parts
+/// leave, and its bytes are checked with the whole stream's CRC-32.
+fn inflate_head(body: &[u8], end: usize, out: &mut [u8]) {
+    let _ = libdeflater::Decompressor::new().deflate_decompress(&body[..end.div_ceil(8)], out);
 }
 
 /// Cut `input` at bit `at` with an empty final fixed-Huffman block (BFINAL 1, BTYPE 01, the
