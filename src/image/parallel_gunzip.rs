@@ -95,6 +95,11 @@ fn gunzip_in_parts(compressed: &[u8], out: &mut [u8], parts: usize) -> bool {
     }
     let starts: Vec<usize> = tails.iter().map(|t| t.start).collect();
     let ends: Vec<Option<usize>> = starts[1..].iter().map(|&s| Some(s)).chain([None]).collect();
+    // Map the pages each later part will surely write now, on all the threads, as the caller
+    // did for `out`: in a part's own decode they would add to the longest thread's time.
+    for (tail, &end) in tails.iter_mut().zip(&ends) {
+        tail.reserve(end);
+    }
 
     let ((), decoded) = rayon::join(
         || inflate_head(body, starts[0], out),
@@ -807,23 +812,29 @@ impl<'a> MarkerInflater<'a> {
         }
     }
 
-    /// Decode on to bit `end` (the next part's first block; `None`: the stream's final block),
-    /// here while the window has markers, then by libdeflate.
-    fn finish(&mut self, end: Option<usize>) -> Option<Tail> {
-        // The room the part should need at once, in fresh pages (only those written cost
-        // anything), instead of growing a buffer and clearing its new pages twice: the marker
-        // values, then the bytes libdeflate inflates after them with its window in front.
-        // Twice the output its share of the compressed bits suggests: enough unless the
-        // stream's compression ratio changes wildly (then the markers' buffer grows, or
-        // libdeflate runs out of room and the stream is inflated on one thread), without
-        // asking for twice the whole image per thread.
+    /// Give the part, ending at bit `end`, the room it should need at once, in fresh pages
+    /// (only those written cost anything), instead of growing a buffer and clearing its new
+    /// pages twice: the marker values, then the bytes libdeflate inflates after them with its
+    /// window in front. Twice the output its share of the compressed bits suggests: enough
+    /// unless the stream's compression ratio changes wildly (then the markers' buffer grows,
+    /// or libdeflate runs out of room and the stream is inflated on one thread), without
+    /// asking for twice the whole image per thread. The bytes it will write for sure (its
+    /// expected output: every value takes at least a byte) are mapped here, on all the threads.
+    fn reserve(&mut self, end: Option<usize>) {
         let data_bits = self.bits.data.len() * 8;
         let part_bits = end.unwrap_or(data_bits).saturating_sub(self.start);
         let expected = (self.limit as f64 * part_bits as f64 / data_bits.max(1) as f64) as usize;
         let room = self.limit.min(2 * expected + (1 << 20)).max(self.n);
         let mut out = vec![0u16; room + WINDOW + MAX_MATCH + 18];
+        // Before the values decoded so far go in: mapping a page writes to it.
+        super::prefault(&mut bytemuck::cast_slice_mut(&mut out)[..expected.min(2 * room)]);
         out[..self.n].copy_from_slice(&self.out[..self.n]);
         self.out = out;
+    }
+
+    /// Decode on to bit `end` (the next part's first block; `None`: the stream's final block),
+    /// here while the window has markers, then by libdeflate; after [`Self::reserve`].
+    fn finish(&mut self, end: Option<usize>) -> Option<Tail> {
         loop {
             if self.ended {
                 // The final block: only the last part may hold it, ending there.
@@ -1101,6 +1112,7 @@ mod tests {
             let gz = gzip_flate2(data, 6);
             let body = deflate_body(&gz).unwrap();
             let mut t = find_block(body, body.len() / 2, body.len(), data.len()).unwrap();
+            t.reserve(None);
             t.finish(None).unwrap().inflated.len() > WINDOW
         };
         assert!(!handed_over(&ct), "the CT's later part should keep its markers");
