@@ -1,9 +1,10 @@
 """Benchmark: radscore vs pyradiomics on the same files with the studies' 851-feature preset.
 
 For each lesion size (15, 30, 50, 80 mm) the phantom generator writes a 512×512×60 CT and
-its mask; then, alternating, radscore (whole process: read, resample, filter, extract, write)
-runs with 1 thread and with all threads, and pyradiomics runs in a fresh process that imports
-first and times only `extractor.execute()`. Peak memory is each process's max RSS.
+its mask; then, each repeat in a new (seeded) order, radscore (whole process: read, resample,
+filter, extract, write) runs with 1 thread and with all threads, and pyradiomics runs in a
+fresh process that imports first and times only `extractor.execute()`. Peak memory is each
+process's max RSS.
 
 A cohort table then runs `radscore batch` over all the cases (each twice) with 1 thread and
 with all threads: a lab's throughput, where cores take whole lesions (reading included).
@@ -20,6 +21,7 @@ nothing itself)
 import argparse
 import json
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -141,6 +143,7 @@ def main():
     if not os.path.exists(RADSCORE):
         sys.exit("build first: cargo build --release")
     cores = os.cpu_count()
+    order = random.Random(2026)  # the same orders in every run of the benchmark
     rows, memory_rows, cases = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for size in [float(s) for s in args.sizes.split(",")]:
@@ -150,13 +153,21 @@ def main():
             image, mask = os.path.join(d, "ct.nrrd"), os.path.join(d, "lesion_mask.nrrd")
             cases.append((image, mask))
             one, many, pyr, mem1, memn, mempy = [], [], [], [], [], []
-            for _ in range(args.repeats):  # alternate the tools so drift hits both alike
-                one.append(run_radscore(image, mask, 1))
-                many.append(run_radscore(image, mask, cores))
-                pyr.append(run_pyradiomics(args.python, image, mask))
-                mem1.append(run_in_memory(args.python, image, mask, "1"))
-                memn.append(run_in_memory(args.python, image, mask, str(cores)))
-                mempy.append(run_in_memory(args.python, image, mask, "pyradiomics"))
+            runs = [
+                (one, lambda: run_radscore(image, mask, 1)),
+                (many, lambda: run_radscore(image, mask, cores)),
+                (pyr, lambda: run_pyradiomics(args.python, image, mask)),
+                (mem1, lambda: run_in_memory(args.python, image, mask, "1")),
+                (memn, lambda: run_in_memory(args.python, image, mask, str(cores))),
+                (mempy, lambda: run_in_memory(args.python, image, mask, "pyradiomics")),
+            ]
+            # Every repeat runs each tool once, so drift hits them alike, in a new order: on a
+            # VM that hands freed memory back to its host, a process started right after a large
+            # one exits (pyradiomics frees ~400 MB) finds cold pages, and a fixed order would
+            # always give that seat to the same run.
+            for _ in range(args.repeats):
+                for times, run in order.sample(runs, len(runs)):
+                    times.append(run())
             voxels = subprocess.run([args.python, "-c",
                                      "import SimpleITK as s,sys;import numpy as n;"
                                      "print(int((s.GetArrayFromImage(s.ReadImage(sys.argv[1]))==1).sum()))", mask],
