@@ -144,7 +144,7 @@ fn run<T: WaveletReal>(
     };
 
     for _ in 0..settings.start_level {
-        data = one_level(data, axes, &plans, &lo, &hi, &mut |_, _| Ok(()))?;
+        data = one_level(data, axes, &plans, &lo, &hi, (original, false), &mut |_, _| Ok(()))?;
     }
     for k in 1..=settings.level {
         let prefix = if k == 1 {
@@ -152,12 +152,21 @@ fn run<T: WaveletReal>(
         } else {
             format!("wavelet{k}-")
         };
-        data = one_level(data, axes, &plans, &lo, &hi, &mut |band, vol| {
-            emit(FilteredImage {
-                name: format!("{prefix}{band}"),
-                image: to_image(image, vol, original, output_type)?,
-            })
-        })?;
+        let last_level = k == settings.level;
+        data = one_level(
+            data,
+            axes,
+            &plans,
+            &lo,
+            &hi,
+            (original, last_level),
+            &mut |band, vol| {
+                emit(FilteredImage {
+                    name: format!("{prefix}{band}"),
+                    image: to_image(image, vol, original, output_type)?,
+                })
+            },
+        )?;
     }
     let prefix = if settings.level == 1 {
         "wavelet-".to_string()
@@ -172,12 +181,18 @@ fn run<T: WaveletReal>(
 
 /// One level-1 `swtn` step over `axes`: hands every detail band to `detail` in pywt's dict
 /// order (all-low excluded) and returns the approximation. Bands are named with L/H.
+///
+/// `(unpadded, last_level)`: the image's own dimensions, and whether no level follows. The
+/// last pass computes the bands it hands out only over those dimensions (the padding is cut
+/// off them anyway), so that `to_image` need not copy them; the approximation stays padded
+/// when another level transforms it.
 fn one_level<T: Real>(
     data: Volume<T>,
     axes: &[usize],
     plans: &[Plan],
     lo: &[T],
     hi: &[T],
+    (unpadded, last_level): ([usize; 3], bool),
     detail: &mut dyn FnMut(&str, Volume<T>) -> Result<()>,
 ) -> Result<Volume<T>> {
     let mut bands: Vec<(String, Volume<T>)> = vec![(String::new(), data)];
@@ -186,7 +201,13 @@ fn one_level<T: Real>(
         let last = pass + 1 == axes.len();
         let mut next = Vec::with_capacity(bands.len() * 2);
         for (name, vol) in bands {
-            let (low, high) = axis_pass(&vol, axis, &plans[axis], lo, hi);
+            let approximation = last && name.bytes().all(|b| b == b'L');
+            let unpad = last && axis != 2 && vol.dims != unpadded && (last_level || !approximation);
+            let (low, high) = if unpad {
+                axis_pass_unpadded(&vol, axis, &plans[axis], lo, hi, unpadded)
+            } else {
+                axis_pass(&vol, axis, &plans[axis], lo, hi)
+            };
             drop(vol);
             let low_name = format!("{name}L");
             let high_name = format!("{name}H");
@@ -308,6 +329,53 @@ fn axis_pass<T: Real>(vol: &Volume<T>, axis: usize, plan: &Plan, lo: &[T], hi: &
         Volume {
             data: high,
             dims: vol.dims,
+        },
+    )
+}
+
+/// [`axis_pass`] along numpy axis 0 or 1, computing only the outputs inside `unpadded` (the
+/// image's own dimensions, at most `vol`'s): the same sums in the same order, written straight
+/// into volumes of those dimensions, one output line of x at a time.
+fn axis_pass_unpadded<T: Real>(
+    vol: &Volume<T>,
+    axis: usize,
+    plan: &Plan,
+    lo: &[T],
+    hi: &[T],
+    unpadded: [usize; 3],
+) -> (Volume<T>, Volume<T>) {
+    let [_, ny, nx] = vol.dims;
+    let [uz, uy, ux] = unpadded;
+    let mut low = vec![T::ZERO; uz * uy * ux];
+    let mut high = vec![T::ZERO; uz * uy * ux];
+    let data = &vol.data;
+    low.par_chunks_mut(uy * ux)
+        .zip(high.par_chunks_mut(uy * ux))
+        .enumerate()
+        .for_each(|(z, (lo_plane, hi_plane))| {
+            for y in 0..uy {
+                let (lo_line, hi_line) = (&mut lo_plane[y * ux..(y + 1) * ux], &mut hi_plane[y * ux..(y + 1) * ux]);
+                // The output's position along the filtered axis, and where the source line of
+                // each of its taps starts.
+                let (o, line_start): (usize, &dyn Fn(usize) -> usize) = if axis == 0 {
+                    (z, &|src| (src * ny + y) * nx)
+                } else {
+                    (y, &|src| (z * ny + src) * nx)
+                };
+                for (t, &(j, src)) in plan.output(o).iter().enumerate() {
+                    let start = line_start(src);
+                    accumulate(lo_line, hi_line, &data[start..start + ux], lo[j], hi[j], t == 0);
+                }
+            }
+        });
+    (
+        Volume {
+            data: low,
+            dims: unpadded,
+        },
+        Volume {
+            data: high,
+            dims: unpadded,
         },
     )
 }
