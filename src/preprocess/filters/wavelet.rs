@@ -204,7 +204,7 @@ fn one_level<T: Real>(
             let approximation = last && name.bytes().all(|b| b == b'L');
             let unpad = last && axis != 2 && vol.dims != unpadded && (last_level || !approximation);
             let (low, high) = if unpad {
-                axis_pass_unpadded(&vol, axis, &plans[axis], lo, hi, unpadded)
+                axis_pass_yz(&vol, axis, &plans[axis], lo, hi, unpadded)
             } else {
                 axis_pass(&vol, axis, &plans[axis], lo, hi)
             };
@@ -262,65 +262,52 @@ impl Plan {
 }
 
 /// Filter `vol` along numpy axis `axis` with the low and high pass filters.
+///
+/// Each output is pywt's sum `((0 + c0·x0) + c1·x1) + …` in the plan's order. Adding whole
+/// lines (or runs of a line) term by term keeps that order for every output while the loops
+/// over outputs vectorize.
 fn axis_pass<T: Real>(vol: &Volume<T>, axis: usize, plan: &Plan, lo: &[T], hi: &[T]) -> (Volume<T>, Volume<T>) {
-    let [nz, ny, nx] = vol.dims;
+    if axis != 2 {
+        return axis_pass_yz(vol, axis, plan, lo, hi, vol.dims);
+    }
+    let [_, _, nx] = vol.dims;
     let len = vol.data.len();
     let mut low = vec![T::ZERO; len];
     let mut high = vec![T::ZERO; len];
-    // Each output is pywt's sum `((0 + c0·x0) + c1·x1) + …` in the plan's order. Adding whole
-    // rows (or runs of a line) term by term keeps that order for every output while the
-    // loops over outputs vectorize.
-    if axis == 2 {
-        // Lines along x are contiguous: one output line per task.
-        let taps = plan.taps;
-        let half = taps / 2;
-        // Outputs whose taps neither wrap nor take pywt's reordered path (o + half − j within
-        // the line for every tap j): their sources are o + half − j.
-        let start = taps.saturating_sub(1 + half);
-        let middle = start..nx.saturating_sub(half).max(start);
-        low.par_chunks_mut(nx)
-            .zip(high.par_chunks_mut(nx))
-            .zip(vol.data.par_chunks(nx))
-            .for_each(|((lo_line, hi_line), line)| {
-                for (o, (l_out, h_out)) in lo_line.iter_mut().zip(hi_line.iter_mut()).enumerate() {
-                    if middle.contains(&o) {
-                        continue;
-                    }
-                    let mut sl = T::ZERO;
-                    let mut sh = T::ZERO;
-                    for &(j, src) in plan.output(o) {
-                        let x = line[src];
-                        sl = sl + lo[j] * x;
-                        sh = sh + hi[j] * x;
-                    }
-                    *l_out = sl;
-                    *h_out = sh;
+    // Lines along x are contiguous: one output line per task.
+    let taps = plan.taps;
+    let half = taps / 2;
+    // Outputs whose taps neither wrap nor take pywt's reordered path (o + half − j within
+    // the line for every tap j): their sources are o + half − j.
+    let start = taps.saturating_sub(1 + half);
+    let middle = start..nx.saturating_sub(half).max(start);
+    low.par_chunks_mut(nx)
+        .zip(high.par_chunks_mut(nx))
+        .zip(vol.data.par_chunks(nx))
+        .for_each(|((lo_line, hi_line), line)| {
+            for (o, (l_out, h_out)) in lo_line.iter_mut().zip(hi_line.iter_mut()).enumerate() {
+                if middle.contains(&o) {
+                    continue;
                 }
-                if middle.is_empty() {
-                    return;
+                let mut sl = T::ZERO;
+                let mut sh = T::ZERO;
+                for &(j, src) in plan.output(o) {
+                    let x = line[src];
+                    sl = sl + lo[j] * x;
+                    sh = sh + hi[j] * x;
                 }
-                let (lo_mid, hi_mid) = (&mut lo_line[middle.clone()], &mut hi_line[middle.clone()]);
-                for j in 0..taps {
-                    let src = &line[middle.start + half - j..middle.end + half - j];
-                    accumulate(lo_mid, hi_mid, src, lo[j], hi[j], j == 0);
-                }
-            });
-    } else {
-        // View the volume as [outer][n][inner]; an output row (length `inner`) is a sum of
-        // whole input rows, each scaled by a tap, in pywt's order.
-        let (n, inner) = if axis == 1 { (ny, nx) } else { (nz, ny * nx) };
-        let data = &vol.data;
-        low.par_chunks_mut(inner)
-            .zip(high.par_chunks_mut(inner))
-            .enumerate()
-            .for_each(|(row, (lo_row, hi_row))| {
-                let (outer, o) = (row / n, row % n);
-                for (t, &(j, src)) in plan.output(o).iter().enumerate() {
-                    let start = (outer * n + src) * inner;
-                    accumulate(lo_row, hi_row, &data[start..start + inner], lo[j], hi[j], t == 0);
-                }
-            });
-    }
+                *l_out = sl;
+                *h_out = sh;
+            }
+            if middle.is_empty() {
+                return;
+            }
+            let (lo_mid, hi_mid) = (&mut lo_line[middle.clone()], &mut hi_line[middle.clone()]);
+            for j in 0..taps {
+                let src = &line[middle.start + half - j..middle.end + half - j];
+                accumulate(lo_mid, hi_mid, src, lo[j], hi[j], j == 0);
+            }
+        });
     (
         Volume {
             data: low,
@@ -333,51 +320,40 @@ fn axis_pass<T: Real>(vol: &Volume<T>, axis: usize, plan: &Plan, lo: &[T], hi: &
     )
 }
 
-/// [`axis_pass`] along numpy axis 0 or 1, computing only the outputs inside `unpadded` (the
-/// image's own dimensions, at most `vol`'s): the same sums in the same order, written straight
-/// into volumes of those dimensions, one output line of x at a time.
-fn axis_pass_unpadded<T: Real>(
+/// [`axis_pass`] along numpy axis 0 or 1, computing only the outputs inside `dims` (at most
+/// `vol`'s: the image's own dimensions cut the padding off a band that is handed out). An
+/// output line of x is a sum of whole source lines, each scaled by a tap, in pywt's order.
+fn axis_pass_yz<T: Real>(
     vol: &Volume<T>,
     axis: usize,
     plan: &Plan,
     lo: &[T],
     hi: &[T],
-    unpadded: [usize; 3],
+    dims: [usize; 3],
 ) -> (Volume<T>, Volume<T>) {
     let [_, ny, nx] = vol.dims;
-    let [uz, uy, ux] = unpadded;
+    let [uz, uy, ux] = dims;
     let mut low = vec![T::ZERO; uz * uy * ux];
     let mut high = vec![T::ZERO; uz * uy * ux];
     let data = &vol.data;
-    low.par_chunks_mut(uy * ux)
-        .zip(high.par_chunks_mut(uy * ux))
+    low.par_chunks_mut(ux)
+        .zip(high.par_chunks_mut(ux))
         .enumerate()
-        .for_each(|(z, (lo_plane, hi_plane))| {
-            for y in 0..uy {
-                let (lo_line, hi_line) = (&mut lo_plane[y * ux..(y + 1) * ux], &mut hi_plane[y * ux..(y + 1) * ux]);
-                // The output's position along the filtered axis, and where the source line of
-                // each of its taps starts.
-                let (o, line_start): (usize, &dyn Fn(usize) -> usize) = if axis == 0 {
-                    (z, &|src| (src * ny + y) * nx)
-                } else {
-                    (y, &|src| (z * ny + src) * nx)
-                };
-                for (t, &(j, src)) in plan.output(o).iter().enumerate() {
-                    let start = line_start(src);
-                    accumulate(lo_line, hi_line, &data[start..start + ux], lo[j], hi[j], t == 0);
-                }
+        .for_each(|(line, (lo_line, hi_line))| {
+            let (z, y) = (line / uy, line % uy);
+            // The output's position along the filtered axis, and where the source line of a
+            // tap at `src` along that axis starts.
+            let (o, start): (usize, &dyn Fn(usize) -> usize) = if axis == 0 {
+                (z, &|src| (src * ny + y) * nx)
+            } else {
+                (y, &|src| (z * ny + src) * nx)
+            };
+            for (t, &(j, src)) in plan.output(o).iter().enumerate() {
+                let from = start(src);
+                accumulate(lo_line, hi_line, &data[from..from + ux], lo[j], hi[j], t == 0);
             }
         });
-    (
-        Volume {
-            data: low,
-            dims: unpadded,
-        },
-        Volume {
-            data: high,
-            dims: unpadded,
-        },
-    )
+    (Volume { data: low, dims }, Volume { data: high, dims })
 }
 
 /// Add one tap's terms, `cl·x` and `ch·x`, to the low and high outputs. The first tap writes
