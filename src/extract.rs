@@ -135,9 +135,9 @@ pub fn extract_with_progress(
         report(2.0 / stages as f64, "shape")?;
         return Ok(out);
     };
-    let mut pending = derive(first_spec, first_ts);
+    let mut derived = derive(first_spec, first_ts);
     for (i, &(spec, _)) in specs.iter().enumerate() {
-        let typed = pending?;
+        let typed = derived?;
         let ((shape_values, values), next) = rayon::join(
             || {
                 rayon::join(
@@ -159,7 +159,10 @@ pub fn extract_with_progress(
         }
         out.extend(values?);
         report((3 + i) as f64 / stages as f64, spec.kind.name())?;
-        pending = next.unwrap_or_else(|| Ok(Vec::new()));
+        match next {
+            Some(next) => derived = next,
+            None => break,
+        }
     }
     Ok(out)
 }
