@@ -113,25 +113,15 @@ pub fn extract_with_progress(
     let roi = RoiBox::new(&texture_mask, label, &bb);
     let derive = |spec: &ImageTypeSpec, ts| derived_images(spec.kind, ts, &image, &texture_mask, &roi);
     let specs: Vec<(&ImageTypeSpec, &GeneralSettings)> = settings.image_types().collect();
-    let shape_list = settings.feature_classes.get("shape");
-    let shape = || {
-        shape_list
-            .map(|_| shape_features(shape_mask, label, &bb, g))
-            .transpose()
-    };
+    let shape = || shape_features(shape_mask, label, &bb, g, &settings.feature_classes);
 
     // A pipeline over the stages: the classes of one image type run beside the filter of the
     // next (and shape beside the first type's classes), so that neither a filter nor a type's
     // longest class leaves a core idle. Progress is still reported in pyradiomics' stage
     // order, on the calling thread.
     let mut out = FeatureSet::new();
-    let push_shape = |out: &mut FeatureSet, values: Option<Vec<f64>>| {
-        if let (Some(list), Some(values)) = (shape_list, values) {
-            push_class(out, "original", &features::Shape, list, &values);
-        }
-    };
     let Some(&(first_spec, first_ts)) = specs.first() else {
-        push_shape(&mut out, shape()?);
+        out.extend(shape()?);
         report(2.0 / stages as f64, "shape")?;
         return Ok(out);
     };
@@ -141,7 +131,7 @@ pub fn extract_with_progress(
         let ((shape_values, values), next) = rayon::join(
             || {
                 rayon::join(
-                    || if i == 0 { shape() } else { Ok(None) },
+                    || if i == 0 { shape() } else { Ok(FeatureSet::new()) },
                     || {
                         // Owned here, so the cropped images are freed as soon as their classes
                         // are done, before the next filter's buffers are allocated (on one
@@ -154,7 +144,7 @@ pub fn extract_with_progress(
             || specs.get(i + 1).map(|&(spec, ts)| derive(spec, ts)),
         );
         if i == 0 {
-            push_shape(&mut out, shape_values?);
+            out.extend(shape_values?);
             report(2.0 / stages as f64, "shape")?;
         }
         out.extend(values?);
@@ -254,21 +244,48 @@ impl RoiBox {
     }
 }
 
-fn shape_features(mask: &LabelMap, label: u32, bb: &BoundingBox, g: &GeneralSettings) -> Result<Vec<f64>> {
+/// pyradiomics' `computeShape`: the `shape` class, then `shape2D` where pyradiomics 3.1
+/// computes it, over the mask cropped to the bounding box.
+fn shape_features(
+    mask: &LabelMap,
+    label: u32,
+    bb: &BoundingBox,
+    g: &GeneralSettings,
+    classes: &IndexMap<String, Option<Vec<String>>>,
+) -> Result<FeatureSet> {
+    let mut out = FeatureSet::new();
+    // pyradiomics checks the bounding box's size along force2Ddimension read as an x, y, z
+    // index (0 = x), although force2Ddimension is a numpy axis (0 = z) everywhere else: it
+    // tries 2D shape only when that size is above 1, and the class then needs the numpy axis
+    // to be one voxel thick. So an axial slice wider than a voxel gets 2D shape with
+    // dimension 0; with dimension 2 it is skipped; any ROI thicker than one voxel fails.
+    let shape2d = classes
+        .get("shape2D")
+        .filter(|_| g.force2d && bb.size().get(g.force2d_dimension).is_some_and(|&n| n > 1));
+    let shape = classes.get("shape");
+    if shape.is_none() && shape2d.is_none() {
+        return Ok(out);
+    }
     let (geometry, lower) = roi::crop_geometry(&mask.geometry, bb, 0);
-    let shape = [geometry.size[2], geometry.size[1], geometry.size[0]];
     let mask = mask.labels.crop(lower, geometry.size).equals(label);
     let zeros = vec![0.0; mask.len()];
     let levels = vec![0u32; mask.len()];
     let view = RoiView {
-        shape,
+        shape: [geometry.size[2], geometry.size[1], geometry.size[0]],
         spacing: [geometry.spacing[2], geometry.spacing[1], geometry.spacing[0]],
         mask: &mask,
         intensities: &zeros,
         gray_levels: &levels,
         levels: None,
     };
-    features::Shape.compute(&view, &g.class_settings())
+    let cs = g.class_settings();
+    let classes: [(&dyn FeatureClass, _); 2] = [(&features::Shape, shape), (&features::Shape2D, shape2d)];
+    for (class, list) in classes {
+        if let Some(list) = list {
+            push_class(&mut out, "original", class, list, &class.compute(&view, &cs)?);
+        }
+    }
+    Ok(out)
 }
 
 fn texture_features(

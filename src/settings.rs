@@ -616,17 +616,13 @@ impl Settings {
     /// Check the combination of settings and feature names once.
     pub fn validate(self) -> Result<ValidSettings> {
         for (class, list) in &self.feature_classes {
-            let known: Vec<&'static str> = if class == "shape2D" {
-                SHAPE2D_FEATURES.to_vec()
-            } else {
-                match features::class_by_name(class) {
-                    Some(c) => c.features().iter().map(|f| f.name).collect(),
-                    None => {
-                        return Err(Error::setting(
-                            format!("featureClass.{class}"),
-                            "unknown feature class (shape, shape2D, firstorder, glcm, glrlm, glszm, gldm, ngtdm)",
-                        ));
-                    }
+            let known: Vec<&'static str> = match features::class_by_name(class) {
+                Some(c) => c.features().iter().map(|f| f.name).collect(),
+                None => {
+                    return Err(Error::setting(
+                        format!("featureClass.{class}"),
+                        "unknown feature class (shape, shape2D, firstorder, glcm, glrlm, glszm, gldm, ngtdm)",
+                    ));
                 }
             };
             if let Some(list) = list {
@@ -656,21 +652,6 @@ impl Settings {
         })
     }
 }
-
-/// Names of pyradiomics' shape2D features (accepted in parameter files; radscore computes
-/// shape2D only with force2D, like pyradiomics).
-pub const SHAPE2D_FEATURES: [&str; 10] = [
-    "Elongation",
-    "MajorAxisLength",
-    "MaximumDiameter",
-    "MeshSurface",
-    "MinorAxisLength",
-    "Perimeter",
-    "PerimeterSurfaceRatio",
-    "PixelSurface",
-    "SphericalDisproportion",
-    "Sphericity",
-];
 
 fn check_general(g: &GeneralSettings, kind: ImageTypeKind) -> Result<()> {
     if g.wavelet.is_empty() && kind == ImageTypeKind::Wavelet {

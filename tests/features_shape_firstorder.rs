@@ -1,10 +1,10 @@
-//! shape and firstorder against pyradiomics 3.1 (tests/oracle/feature_class.py) on generated
+//! shape, shape2D and firstorder against pyradiomics 3.1 (tests/oracle/feature_class.py) on generated
 //! volumes, and against the IBSI digital phantom's reference values.
 
 mod common;
 
 use common::{Rng, close, oracle_python, rel_diff, run_oracle, shared_dir, temp_dir, write_f64};
-use radscore::features::{ClassSettings, FeatureClass, FirstOrder, RoiView, Shape};
+use radscore::features::{ClassSettings, FeatureClass, FirstOrder, RoiView, Shape, Shape2D};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -171,6 +171,8 @@ fn compare(class: &dyn FeatureClass, case: &Case, oracle: &Value, report: &mut R
     };
     let settings = ClassSettings {
         voxel_array_shift: case.voxel_array_shift,
+        force2d: case.settings["force2D"].as_bool().unwrap_or(false),
+        force2d_dimension: case.settings["force2Ddimension"].as_u64().unwrap_or(0) as usize,
         ..ClassSettings::default()
     };
     let values = class.compute(&roi, &settings).unwrap();
@@ -405,6 +407,84 @@ fn shape_matches_pyradiomics() {
     report.finish("shape");
 }
 
+/// Single-slice masks `[1, rows, cols]` of many kinds: blobs, speckle (full of diagonal
+/// neighbours, the marching-squares saddles), rings (a hole inside), lines, boxes, one pixel.
+fn planar_masks(rng: &mut Rng) -> Vec<(String, [usize; 2], Vec<bool>)> {
+    let mut out = Vec::new();
+    let size = |rng: &mut Rng, lo: i64| [rng.int(lo, 20) as usize, rng.int(lo, 20) as usize];
+    for k in 0..9 {
+        let [r, c] = size(rng, 3);
+        out.push((format!("blob{k}"), [r, c], blob(rng, [1, r, c])));
+    }
+    for k in 0..6 {
+        let [r, c] = size(rng, 2);
+        let p = 0.2 + 0.6 * rng.uniform();
+        out.push((format!("speckle{k}"), [r, c], sparse(rng, [1, r, c], p)));
+    }
+    for k in 0..3 {
+        let [r, c] = size(rng, 7);
+        let (cr, cc) = (r as f64 / 2.0 - 0.5, c as f64 / 2.0 - 0.5);
+        let outer = (r.min(c) as f64 / 2.0) - 0.3 * rng.uniform();
+        let inner = outer * (0.3 + 0.3 * rng.uniform());
+        let ring = (0..r * c)
+            .map(|i| {
+                let d = (((i / c) as f64 - cr).powi(2) + ((i % c) as f64 - cc).powi(2)).sqrt();
+                d <= outer && d > inner
+            })
+            .collect();
+        out.push((format!("ring{k}"), [r, c], ring));
+    }
+    for (k, axis) in [Some(1), Some(2), None].into_iter().enumerate() {
+        let [r, c] = size(rng, 4);
+        out.push((format!("line{k}"), [r, c], line(rng, [1, r, c], axis)));
+    }
+    for (k, [r, c]) in [[1, 1], [1, 6], [5, 1], [4, 7]].into_iter().enumerate() {
+        out.push((format!("box{k}"), [r, c], full_box([1, r, c])));
+    }
+    for k in 0..2 {
+        let [r, c] = size(rng, 2);
+        out.push((format!("pixel{k}"), [r, c], single_voxel(rng, [1, r, c])));
+    }
+    out
+}
+
+/// shape2D on single-slice ROIs, with the slice normal to each axis in turn.
+#[test]
+fn shape2d_matches_pyradiomics() {
+    let Some(python) = oracle_python() else { return };
+    let mut rng = Rng(0x5A4E_2D01);
+    let cases: Vec<Case> = planar_masks(&mut rng)
+        .into_iter()
+        .enumerate()
+        .map(|(k, (label, [rows, cols], mask))| {
+            let normal = k % 3;
+            // A size-1 axis leaves the C order of the plane's pixels as it is.
+            let shape = match normal {
+                0 => [1, rows, cols],
+                1 => [rows, 1, cols],
+                _ => [rows, cols, 1],
+            };
+            Case {
+                label: format!("{label} (normal to axis {normal})"),
+                shape,
+                spacing: random_spacing(&mut rng, k),
+                image: vec![1.0; mask.len()],
+                mask,
+                image_dtype: "float64",
+                settings: json!({"force2D": true, "force2Ddimension": normal}),
+                voxel_array_shift: 0.0,
+            }
+        })
+        .map(cropped)
+        .collect();
+    let results = oracle_results(&python, "shape2d_cases", "shape2D", &cases);
+    let mut report = Report::default();
+    for (case, oracle) in cases.iter().zip(&results) {
+        compare(&Shape2D, case, oracle, &mut report);
+    }
+    report.finish("shape2D");
+}
+
 #[test]
 fn firstorder_matches_pyradiomics() {
     let Some(python) = oracle_python() else { return };
@@ -500,7 +580,7 @@ fn firstorder_matches_pyradiomics() {
 fn feature_names_match_pyradiomics() {
     let Some(python) = oracle_python() else { return };
     let script = "import json\nfrom radiomics import getFeatureClasses\nc = getFeatureClasses()\n\
-        print(json.dumps({k: c[k].getFeatureNames() for k in ('shape', 'firstorder')}))";
+        print(json.dumps({k: c[k].getFeatureNames() for k in ('shape', 'shape2D', 'firstorder')}))";
     let out = std::process::Command::new(&python)
         .arg("-c")
         .arg(script)
@@ -508,7 +588,7 @@ fn feature_names_match_pyradiomics() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let names: Value = serde_json::from_slice(&out.stdout).unwrap();
-    for class in [&Shape as &dyn FeatureClass, &FirstOrder] {
+    for class in [&Shape as &dyn FeatureClass, &Shape2D, &FirstOrder] {
         let theirs = names[class.name()].as_object().unwrap();
         let mut expected: Vec<(&str, bool)> = theirs.iter().map(|(k, v)| (k.as_str(), v.as_bool().unwrap())).collect();
         expected.sort_by(|a, b| a.0.cmp(b.0));
@@ -516,6 +596,7 @@ fn feature_names_match_pyradiomics() {
         assert_eq!(ours, expected, "{}", class.name());
     }
     assert_eq!(Shape.features().len(), 17);
+    assert_eq!(Shape2D.features().len(), 10);
     assert_eq!(FirstOrder.features().len(), 19);
 }
 

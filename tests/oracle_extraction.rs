@@ -248,6 +248,22 @@ fn cases() -> Vec<Case> {
             ..Case::default()
         },
         Case {
+            // No featureClass section: pyradiomics adds shape2D, and computes it for an axial
+            // single-slice ROI with force2Ddimension 0.
+            name: "force2d_single_slice_shape2d",
+            radii: [8.0, 6.0, 0.4],
+            params: json!({"setting": {"force2D": true, "force2Ddimension": 0}}),
+            ..Case::default()
+        },
+        Case {
+            // pyradiomics 3.1 reads force2Ddimension as an x/y/z index in the extractor's check
+            // and skips shape2D for this axial slice with dimension 2 (z size 1).
+            name: "force2d_dimension2_skips_shape2d",
+            radii: [8.0, 6.0, 0.4],
+            params: json!({"setting": {"force2D": true, "force2Ddimension": 2}}),
+            ..Case::default()
+        },
+        Case {
             name: "border_lesion",
             centre: [0.02, 0.5, 0.95],
             ..Case::default()
@@ -303,6 +319,41 @@ fn cases() -> Vec<Case> {
             ..Case::default()
         },
     ]
+}
+
+/// shape2D enabled (a parameter file without featureClass) with force2D on a lesion thicker
+/// than one slice: pyradiomics fails, and so does radscore, naming shape2D and the axis.
+#[test]
+fn shape2d_on_a_multi_slice_roi_fails_as_in_pyradiomics() {
+    let Some(python) = oracle_python() else { return };
+    let case = Case {
+        name: "shape2d_thick_roi",
+        params: serde_json::json!({"setting": {"force2D": true, "force2Ddimension": 0}}),
+        ..Case::default()
+    };
+    let dir = temp_dir("oracle-shape2d-thick");
+    let (img, mask) = generate(&case, 11);
+    let (image_path, mask_path) = write_case(&dir, &case, &img, &mask);
+    let params_path = dir.join("params.json");
+    std::fs::write(&params_path, case.params.to_string()).unwrap();
+    let oracle = std::process::Command::new(&python)
+        .arg(common::oracle_script("extract.py"))
+        .args([&image_path, &mask_path, &params_path])
+        .output()
+        .unwrap();
+    let their_error = String::from_utf8_lossy(&oracle.stderr);
+    assert!(
+        !oracle.status.success() && their_error.contains("cannot compute 2D shape"),
+        "pyradiomics was expected to fail: {their_error}"
+    );
+    let settings = Settings::from_file(&params_path).unwrap().validate().unwrap();
+    let ours = radscore::extract_files(&image_path, &mask_path, None, &settings)
+        .expect_err("a multi-slice ROI has no 2D shape")
+        .to_string();
+    assert!(
+        ours.contains("shape2D") && ours.contains("force2Ddimension 0"),
+        "{ours}"
+    );
 }
 
 #[test]

@@ -1,8 +1,9 @@
-//! The seven pyradiomics feature classes, one file each, behind one trait.
+//! The pyradiomics feature classes, one file each, behind one trait.
 //!
 //! | file            | class key    | pyradiomics class |
 //! |-----------------|--------------|-------------------|
 //! | `shape.rs`      | `shape`      | RadiomicsShape    |
+//! | `shape2d.rs`    | `shape2D`    | RadiomicsShape2D (single-slice ROI, force2D) |
 //! | `firstorder.rs` | `firstorder` | RadiomicsFirstOrder |
 //! | `glcm.rs`       | `glcm`       | Gray Level Co-occurrence Matrix |
 //! | `glrlm.rs`      | `glrlm`      | Gray Level Run Length Matrix |
@@ -23,6 +24,7 @@ mod histogram;
 pub mod neighbourhood;
 pub mod ngtdm;
 pub mod shape;
+pub mod shape2d;
 
 use std::borrow::Cow;
 
@@ -36,6 +38,7 @@ pub use glszm::GrayLevelSizeZone;
 pub use gray_levels::GrayLevels;
 pub use ngtdm::NeighbouringGrayToneDifference;
 pub use shape::Shape;
+pub use shape2d::Shape2D;
 
 /// pyradiomics' epsilon inside logarithms (`numpy.spacing(1)`).
 pub const EPS: f64 = f64::EPSILON;
@@ -207,7 +210,10 @@ pub fn default_classes() -> [&'static dyn FeatureClass; 7] {
     ]
 }
 
-/// Look up a class by its parameter-file key.
+/// Look up a class by its parameter-file key (the default classes and `shape2D`).
 pub fn class_by_name(name: &str) -> Option<&'static dyn FeatureClass> {
+    if name == Shape2D.name() {
+        return Some(&Shape2D);
+    }
     default_classes().into_iter().find(|c| c.name() == name)
 }
