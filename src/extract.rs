@@ -80,6 +80,13 @@ pub fn extract_with_progress(
         image = &normalized;
     }
     let (image, mask): (Image, LabelMap) = match (g.interpolator, g.resampled_pixel_spacing) {
+        (Some(_), Some(_)) if image.geometry.dimension == 2 => {
+            return Err(Error::setting(
+                "resampledPixelSpacing",
+                "has 3 values (x, y, z) but the image is 2-D: pyradiomics then needs 2, and radscore \
+                 does not resample 2-D images (resample the image beforehand, or leave the setting out)",
+            ));
+        }
         (Some(interp), Some(spacing)) => {
             resample::resample_to_spacing(image, mask, label, spacing, interp, g.pad_distance)?
         }
@@ -223,6 +230,8 @@ struct RoiBox {
     shape: [usize; 3],
     spacing: [f64; 3],
     mask: Vec<bool>,
+    /// The image is 2-D (held as one z slice).
+    planar: bool,
 }
 
 impl RoiBox {
@@ -235,7 +244,21 @@ impl RoiBox {
             shape: [size[2], size[1], size[0]],
             spacing: [geometry.spacing[2], geometry.spacing[1], geometry.spacing[0]],
             mask: mask.labels.crop(lower, size).equals(label),
+            planar: mask.geometry.dimension == 2,
         }
+    }
+
+    /// The texture classes' settings for this ROI. On a 2-D image, force2Ddimension counts
+    /// the image's own axes (0 = y, 1 = x, and 2 excludes none), which are axes 1 and 2 here.
+    fn class_settings(&self, g: &GeneralSettings) -> features::ClassSettings {
+        let mut cs = g.class_settings();
+        if self.planar && cs.force2d {
+            cs.force2d_dimension = match cs.force2d_dimension {
+                d @ (0 | 1) => d + 1,
+                _ => 0,
+            };
+        }
+        cs
     }
 
     /// An image's intensities over the box, as float64 in C order.
@@ -254,15 +277,17 @@ fn shape_features(
     classes: &IndexMap<String, Option<Vec<String>>>,
 ) -> Result<FeatureSet> {
     let mut out = FeatureSet::new();
-    // pyradiomics checks the bounding box's size along force2Ddimension read as an x, y, z
-    // index (0 = x), although force2Ddimension is a numpy axis (0 = z) everywhere else: it
-    // tries 2D shape only when that size is above 1, and the class then needs the numpy axis
-    // to be one voxel thick. So an axial slice wider than a voxel gets 2D shape with
-    // dimension 0; with dimension 2 it is skipped; any ROI thicker than one voxel fails.
+    // A 2-D image has 2D shape only. On a 3-D one, pyradiomics checks the bounding box's size
+    // along force2Ddimension read as an x, y, z index (0 = x), although force2Ddimension is a
+    // numpy axis (0 = z) everywhere else: it tries 2D shape only when that size is above 1,
+    // and the class then needs the numpy axis to be one voxel thick. So an axial slice wider
+    // than a voxel gets 2D shape with dimension 0; with dimension 2 it is skipped; any ROI
+    // thicker than one voxel fails.
+    let planar = mask.geometry.dimension == 2;
     let shape2d = classes
         .get("shape2D")
-        .filter(|_| g.force2d && bb.size().get(g.force2d_dimension).is_some_and(|&n| n > 1));
-    let shape = classes.get("shape");
+        .filter(|_| planar || (g.force2d && bb.size().get(g.force2d_dimension).is_some_and(|&n| n > 1)));
+    let shape = classes.get("shape").filter(|_| !planar);
     if shape.is_none() && shape2d.is_none() {
         return Ok(out);
     }
@@ -278,7 +303,11 @@ fn shape_features(
         gray_levels: &levels,
         levels: None,
     };
-    let cs = g.class_settings();
+    let mut cs = g.class_settings();
+    if planar {
+        // The 2-D image is held as one slice along z.
+        cs.force2d_dimension = 0;
+    }
     let classes: [(&dyn FeatureClass, _); 2] = [(&features::Shape, shape), (&features::Shape2D, shape2d)];
     for (class, list) in classes {
         if let Some(list) = list {
@@ -324,7 +353,7 @@ fn texture_features(
     let texture = classes.iter().any(|(c, _)| c.name() != "firstorder");
     let levels = texture.then(|| GrayLevels::new(&view).ok()).flatten();
     view.levels = levels.as_ref();
-    let cs = t.settings.class_settings();
+    let cs = roi.class_settings(t.settings);
     // The classes are handed to the threads one at a time, costliest first.
     let mut order: Vec<usize> = (0..classes.len()).collect();
     order.sort_by_key(|&c| cost_rank(classes[c].0));

@@ -239,6 +239,7 @@ pub fn generate(spec: &PhantomSpec) -> Result<Phantom> {
         spacing: spec.spacing,
         origin: [-mid[0] + sx / 2.0, -mid[1] + sy / 2.0, -mid[2] + sz / 2.0],
         direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        dimension: 3,
     };
     let shape = (nz, ny, nx);
     let voxels = Array3::from_shape_vec(shape, hu.into_iter().map(f64::from).collect())

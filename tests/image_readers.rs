@@ -82,6 +82,7 @@ fn compare(path: &Path, ours: &Image, theirs: &Sitk) -> f64 {
     assert_eq!(ours.pixel_type.numpy_name(), theirs.dtype, "{name}: pixel type");
     let g = &ours.geometry;
     let n = theirs.size.len();
+    assert_eq!(g.dimension, n, "{name}: image dimension");
     let mut worst: f64 = 0.0;
     let mut check = |what: &str, a: f64, b: f64| {
         let d = (a - b).abs() / b.abs().max(1.0);
@@ -232,6 +233,7 @@ fn random_geometry(rng: &mut Rng, kind: usize, size: [usize; 3]) -> Geometry {
             400.0 * (rng.uniform() - 0.5),
         ],
         direction: random_direction(rng, kind),
+        dimension: 3,
     }
 }
 
@@ -1311,6 +1313,8 @@ fn large_gzip_volumes_read_back_on_one_and_two_threads() {
         spacing: [0.7, 0.7, 5.0],
         origin: [-179.0, -179.0, 0.0],
         direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+
+        dimension: 3,
     };
     // Air around a noisy body, as int16 HU: the air voxels' high bytes keep the second part's
     // markers alive to its end, as in a real CT.

@@ -442,6 +442,7 @@ fn run_extraction(python: &Path, case: &Extraction, cmp: &mut Comparison) {
         spacing: case.spacing,
         origin: [-10.0, 20.0, 50.0],
         direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        dimension: 3,
     };
     let ext = if case.nifti { "nii.gz" } else { "nrrd" };
     let image_path = dir.join(format!("image.{ext}"));

@@ -115,6 +115,7 @@ fn make_image(rng: &mut Rng, zyx: [usize; 3], pixel_type: PixelType, flat_block:
         spacing: [0.8, 0.9, 1.5],
         origin: [0.0; 3],
         direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        dimension: 3,
     };
     Image::new(values, pixel_type, geometry).unwrap()
 }
@@ -445,6 +446,7 @@ fn flat_neighbourhoods_fail_as_in_pyradiomics_and_name_the_cause() {
         spacing: [1.0; 3],
         origin: [0.0; 3],
         direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        dimension: 3,
     };
     let mask = Array3::from_shape_fn((12, 14, 16), |(z, y, x)| {
         f64::from(u8::from(

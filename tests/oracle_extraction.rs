@@ -117,6 +117,7 @@ fn write_case(dir: &Path, case: &Case, img: &Array3<f64>, mask: &Array3<f64>) ->
         spacing: case.spacing,
         origin: case.origin,
         direction: case.direction,
+        dimension: 3,
     };
     let ext = if case.nifti { "nii.gz" } else { "nrrd" };
     let image_path = dir.join(format!("image.{ext}"));
@@ -354,6 +355,96 @@ fn shape2d_on_a_multi_slice_roi_fails_as_in_pyradiomics() {
         ours.contains("shape2D") && ours.contains("force2Ddimension 0"),
         "{ours}"
     );
+}
+
+/// 2-D image and mask files (written by SimpleITK): pyradiomics computes shape2D instead of
+/// shape, a 2-D wavelet (LH, HL, HH, LL), a 2-D LoG, and counts force2Ddimension over the
+/// image's own two axes.
+#[test]
+fn two_dimensional_images_match_pyradiomics() {
+    let Some(python) = oracle_python() else { return };
+    let dir = temp_dir("oracle-2d");
+    let case = Case {
+        size: [48, 40, 5],
+        radii: [11.0, 8.0, 3.0],
+        ..Case::default()
+    };
+    let (img, mask) = generate(&case, 23);
+    let middle = case.size[2] / 2;
+    let plane = |a: &Array3<f64>| {
+        a.index_axis(ndarray::Axis(0), middle)
+            .iter()
+            .copied()
+            .collect::<Vec<f64>>()
+    };
+    let mut writes = Vec::new();
+    let mut files = Vec::new();
+    for (ext, compress) in [("nrrd", true), ("nii.gz", true)] {
+        let mut pair = Vec::new();
+        for (name, values, dtype) in [("image", plane(&img), "int16"), ("mask", plane(&mask), "uint8")] {
+            let array = dir.join(format!("{name}.f64"));
+            common::write_f64(&array, &values);
+            let out = dir.join(format!("{name}2d.{ext}"));
+            writes.push(serde_json::json!({
+                "array": array, "shape": [case.size[1], case.size[0]], "dtype": dtype,
+                "spacing": [0.7, 0.9], "origin": [-20.0, 31.5], "direction": [0.0, 1.0, -1.0, 0.0],
+                "out": out, "compress": compress,
+            }));
+            pair.push(out);
+        }
+        files.push(pair);
+    }
+    let list = dir.join("write.json");
+    std::fs::write(&list, serde_json::json!({ "cases": writes }).to_string()).unwrap();
+    common::run_oracle(&python, "write_image.py", &[list.to_str().unwrap()]);
+
+    let every_filter = serde_json::json!({"Original": {}, "Wavelet": {}, "LoG": {"sigma": [1.0, 2.5]},
+                                          "Square": {}, "Gradient": {}, "LBP2D": {}});
+    let texture = serde_json::json!({"shape": null, "shape2D": null, "firstorder": null, "glcm": null,
+                                     "glrlm": null, "glszm": null, "gldm": null, "ngtdm": null});
+    let params = [
+        // No featureClass: shape2D is enabled, and computed without force2D on a 2-D image.
+        serde_json::json!({"setting": {"binWidth": 25}, "imageType": every_filter}),
+        serde_json::json!({"setting": {"binCount": 16, "force2D": true, "force2Ddimension": 0},
+                           "imageType": {"Original": {}, "Wavelet": {"wavelet": "haar"}}, "featureClass": texture}),
+        serde_json::json!({"setting": {"binWidth": 10, "force2D": true, "force2Ddimension": 1, "distances": [1, 2]},
+                           "imageType": {"Original": {}}, "featureClass": texture}),
+    ];
+    let mut cmp = Comparison::default();
+    for (k, params) in params.iter().enumerate() {
+        let params_path = dir.join(format!("params{k}.json"));
+        std::fs::write(&params_path, params.to_string()).unwrap();
+        let settings = Settings::from_file(&params_path).unwrap().validate().unwrap();
+        for pair in &files {
+            let name = format!("2-D {} params{k}", pair[0].display());
+            let expected = pyradiomics_features(&python, &pair[0], &pair[1], &params_path);
+            let ours = match radscore::extract_files(&pair[0], &pair[1], None, &settings) {
+                Ok(f) => f,
+                Err(e) => {
+                    cmp.failures.push(format!("{name}: extraction failed: {e}"));
+                    continue;
+                }
+            };
+            let (our_keys, their_keys): (Vec<&String>, Vec<&String>) =
+                (ours.keys().collect(), expected.keys().collect());
+            if our_keys != their_keys {
+                cmp.failures.push(format!(
+                    "{name}: keys differ: radscore {our_keys:?}\npyradiomics {their_keys:?}"
+                ));
+                continue;
+            }
+            for (key, v) in &expected {
+                let class = key.split('_').nth(1).unwrap_or("?");
+                cmp.check(
+                    class,
+                    &format!("{name} {key}"),
+                    ours[key],
+                    v.as_f64().unwrap_or(f64::NAN),
+                );
+            }
+        }
+    }
+    cmp.finish("2-D images vs pyradiomics");
 }
 
 #[test]

@@ -118,6 +118,7 @@ fn random_geometry(rng: &mut Rng, dir_kind: u64) -> Geometry {
             rng.uniform() * 100.0 - 50.0,
         ],
         direction: direction(rng, dir_kind),
+        dimension: 3,
     }
 }
 
@@ -151,6 +152,7 @@ fn random_target(rng: &mut Rng, input: &Geometry, variant: u64) -> Geometry {
         spacing,
         origin: [0.0; 3],
         direction: dir,
+        dimension: 3,
     };
     // Place the target's centre near the input's, then shift it by up to ±4 voxels.
     let half = [
@@ -505,6 +507,7 @@ fn resample_to_spacing_matches_pyradiomics() {
                 spacing: g.spacing,
                 origin: g.index_to_physical([start[0] as f64, start[1] as f64, start[2] as f64]),
                 direction: g.direction,
+                dimension: 3,
             }
         } else {
             g.clone()
@@ -686,6 +689,7 @@ fn timing_ct_roi_bspline() {
         spacing: [0.7, 0.7, 2.5],
         origin: [-180.0, -180.0, -75.0],
         direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        dimension: 3,
     };
     let mut rng = Rng(7);
     let voxels = Array3::from_shape_fn((60, 512, 512), |_| (rng.uniform() * 2000.0 - 1000.0).round());
@@ -707,6 +711,7 @@ fn timing_ct_roi_bspline() {
         spacing: [1.0, 1.0, 1.0],
         origin: [-180.0, -180.0, -75.0],
         direction: image.geometry.direction,
+        dimension: 3,
     };
     let start = std::time::Instant::now();
     let out = resample_image(&image, &whole, Interpolator::BSpline).unwrap();

@@ -34,6 +34,9 @@ pub struct Geometry {
     /// Direction cosines, row-major 3×3; column j is the LPS direction of index axis j
     /// (ITK's `GetDirection()` order).
     pub direction: [f64; 9],
+    /// ITK's image dimension: 2 for a 2-D file (held here as one slice, z size 1), else 3.
+    /// pyradiomics computes shape2D instead of shape, and a 2-D wavelet and LoG, on 2-D images.
+    pub dimension: usize,
 }
 
 impl Geometry {
@@ -44,6 +47,7 @@ impl Geometry {
             spacing,
             origin: [0.0; 3],
             direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+            dimension: 3,
         }
     }
 

@@ -536,6 +536,7 @@ pub(super) fn read(path: &Path, split_inflate: bool) -> Result<Image> {
         spacing,
         origin,
         direction,
+        dimension: real_dim,
     };
 
     // Data: all voxels of the defined axes (ITK reads the whole block), from vox_offset.

@@ -953,6 +953,7 @@ fn geometry(h: &Header, domain: &[usize]) -> Result<Geometry> {
         spacing,
         origin,
         direction,
+        dimension: n,
     })
 }
 

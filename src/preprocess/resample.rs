@@ -179,6 +179,7 @@ pub fn resample_to_spacing(
         spacing: new_spacing,
         origin: mask_itk.continuous_index_to_point(origin_index),
         direction: mask_geometry.direction,
+        dimension: mask_geometry.dimension,
     };
     let resampled_image = resample_image(image, &target, interpolator)?;
     let resampled_mask = resample_label_map(mask, &target)?;
@@ -1019,6 +1020,7 @@ fn crop_to_box(
         spacing: image.geometry.spacing,
         origin: itk.index_to_point(start),
         direction: image.geometry.direction,
+        dimension: image.geometry.dimension,
     };
     let voxels = image.voxels.crop(start, geometry.size);
     let labels = mask.labels.crop(start, geometry.size);

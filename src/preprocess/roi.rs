@@ -156,6 +156,7 @@ pub fn crop_geometry(geometry: &Geometry, bb: &BoundingBox, pad: usize) -> (Geom
             spacing: geometry.spacing,
             origin,
             direction: geometry.direction,
+            dimension: geometry.dimension,
         },
         lower,
     )

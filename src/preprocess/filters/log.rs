@@ -62,7 +62,9 @@ fn python_float_repr(v: f64) -> String {
 /// One LoG image per sigma that pyradiomics would compute, in the given order.
 /// `sigma_is_integer[i]` tells whether sigma i was written as an integer (it changes the name).
 pub fn log_images(image: &Image, sigmas: &[f64], sigma_is_integer: &[bool]) -> Result<Vec<FilteredImage>> {
-    let size = image.geometry.size;
+    // A 2-D image's axes are x and y only (ITK filters it in 2-D).
+    let axes = image.geometry.dimension.min(3);
+    let size = &image.geometry.size[..axes];
     let spacing = image.geometry.spacing;
     let mut out = Vec::new();
     if size.iter().any(|&s| s < 4) {
@@ -73,7 +75,7 @@ pub fn log_images(image: &Image, sigmas: &[f64], sigma_is_integer: &[bool]) -> R
         if sigma.is_nan() || sigma <= 0.0 {
             continue;
         }
-        let fits = (0..3).all(|d| size[d] as f64 >= (sigma / spacing[d]).ceil() + 1.0);
+        let fits = (0..axes).all(|d| size[d] as f64 >= (sigma / spacing[d]).ceil() + 1.0);
         if !fits {
             continue;
         }
@@ -87,11 +89,13 @@ pub fn log_images(image: &Image, sigmas: &[f64], sigma_is_integer: &[bool]) -> R
 }
 
 /// `sitk.LaplacianRecursiveGaussian(image, sigma)` with NormalizeAcrossScale on, as f64
-/// values that are all float32-representable. Needs every dimension ≥ 4.
+/// values that are all float32-representable. Needs every dimension ≥ 4 (x and y only for a
+/// 2-D image, which is filtered in 2-D as ITK filters it).
 pub fn laplacian_recursive_gaussian(image: &Image, sigma: f64) -> Result<Vec<f64>> {
     let (nz, ny, nx) = image.voxels.dim();
     let dims = [nz, ny, nx];
-    if dims.iter().any(|&d| d < 4) {
+    let axes = image.geometry.dimension.min(3);
+    if dims[3 - axes..].iter().any(|&d| d < 4) {
         return Err(Error::InvalidArgument(format!(
             "LoG needs at least 4 voxels along every axis, the image has (x, y, z) = ({nx}, {ny}, {nz})"
         )));
@@ -100,10 +104,10 @@ pub fn laplacian_recursive_gaussian(image: &Image, sigma: f64) -> Result<Vec<f64
     let input = flat_values(image);
     let mut acc = vec![0f32; input.len()];
     // ITK dimension d (x, y, z) is numpy axis 2 − d.
-    for d in 0..3 {
+    for d in 0..axes {
         let second = Recursive::new(sigma, spacing[d], Order::Second)?;
         let mut pass = filter_lines(&input, dims, 2 - d, &second);
-        for s in (0..3).filter(|&s| s != d) {
+        for s in (0..axes).filter(|&s| s != d) {
             let smooth = Recursive::new(sigma, spacing[s], Order::Zero)?;
             pass = filter_lines(&pass, dims, 2 - s, &smooth);
         }

@@ -89,8 +89,15 @@ pub fn for_each(
             settings.lbp2d_radius,
             settings.lbp2d_samples,
             settings.lbp2d_method,
-            settings.force2d_dimension,
+            // A 2-D image is its own plane, whatever force2Ddimension says.
+            if image.geometry.dimension == 2 {
+                0
+            } else {
+                settings.force2d_dimension
+            },
         )?),
+        // pyradiomics computes LBP3D on 3-D images only (it logs a warning otherwise).
+        ImageTypeKind::LBP3D if image.geometry.dimension == 2 => Ok(()),
         ImageTypeKind::LBP3D => {
             for f in lbp3d::lbp3d(
                 image,

@@ -75,13 +75,25 @@ pub fn wavelet_filters(name: &str) -> Result<&'static WaveletFilters> {
     })
 }
 
-/// Numpy axis numbers (0 = z, 1 = y, 2 = x) pyradiomics transforms, in pass order.
-fn transform_axes(settings: &GeneralSettings) -> Vec<usize> {
-    let mut axes = vec![2, 1, 0];
+/// Numpy axis numbers (0 = z, 1 = y, 2 = x) pyradiomics transforms, in pass order: the
+/// image's own axes (x and y of a 2-D image), less force2Ddimension, which counts a 2-D
+/// image's numpy axes (0 = y, 1 = x).
+fn transform_axes(settings: &GeneralSettings, dimension: usize) -> Result<Vec<usize>> {
+    let mut axes = if dimension == 2 { vec![2, 1] } else { vec![2, 1, 0] };
     if settings.force2d {
-        axes.retain(|&a| a != settings.force2d_dimension);
+        let normal = settings.force2d_dimension + 3 - dimension.min(3);
+        if !axes.contains(&normal) {
+            return Err(Error::setting(
+                "force2Ddimension",
+                format!(
+                    "is {} but a {dimension}-D image has no such axis for the wavelet",
+                    settings.force2d_dimension
+                ),
+            ));
+        }
+        axes.retain(|&a| a != normal);
     }
-    axes
+    Ok(axes)
 }
 
 /// Run pyradiomics' wavelet filter on `image`, handing each sub-band image to `emit` in
@@ -97,7 +109,7 @@ pub fn wavelet_images(
     if settings.level == 0 {
         return Err(Error::setting("level", "must be ≥ 1"));
     }
-    let axes = transform_axes(settings);
+    let axes = transform_axes(settings, image.geometry.dimension)?;
     if image.pixel_type == PixelType::F32 {
         run::<f32>(image, filters, &axes, settings, &mut emit)
     } else {
