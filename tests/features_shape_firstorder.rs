@@ -485,6 +485,45 @@ fn shape2d_matches_pyradiomics() {
     report.finish("shape2D");
 }
 
+/// Round one-slice ROIs have two nearly equal eigenvalues, where the trace/determinant formula
+/// loses half the digits (1.4e-8 relative at radius 7.2 px): the axis lengths must still agree
+/// with pyradiomics to rounding.
+#[test]
+fn round_single_slice_rois_have_exact_axes() {
+    let Some(python) = oracle_python() else { return };
+    let side = 64;
+    let cases: Vec<Case> = [3.5, 6.1, 7.2, 8.3, 12.7, 27.9]
+        .into_iter()
+        .enumerate()
+        .map(|(k, radius)| {
+            let centre = (side as f64 - 1.0) / 2.0;
+            let mask: Vec<bool> = (0..side * side)
+                .map(|i| ((i / side) as f64 - centre).hypot((i % side) as f64 - centre) <= radius)
+                .collect();
+            Case {
+                label: format!("disk r={radius}"),
+                shape: [1, side, side],
+                spacing: if k % 2 == 0 { [3.0, 0.8, 0.8] } else { [2.0, 0.9, 0.7] },
+                image: vec![1.0; mask.len()],
+                mask,
+                image_dtype: "float64",
+                settings: json!({}),
+                voxel_array_shift: 0.0,
+            }
+        })
+        .map(cropped)
+        .collect();
+    let results = oracle_results(&python, "round_slices", "shape", &cases);
+    for (case, oracle) in cases.iter().zip(&results) {
+        let mut report = Report::default();
+        compare(&Shape, case, oracle, &mut report);
+        for feature in ["Elongation", "MajorAxisLength", "MinorAxisLength"] {
+            let (diff, _) = &report.worst[feature];
+            assert!(*diff < 1e-13, "{}: {feature} differs by {diff:e} relative", case.label);
+        }
+    }
+}
+
 #[test]
 fn firstorder_matches_pyradiomics() {
     let Some(python) = oracle_python() else { return };

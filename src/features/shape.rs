@@ -568,6 +568,12 @@ fn pca_eigenvalues(mask: &[bool], shape: [usize; 3], spacing: [f64; 3]) -> Resul
     };
     let covariance = |a: usize, b: usize| numerator(a, b) as f64 / n2 * spacing[a] * spacing[b];
     let trace = (0..3).map(|a| covariance(a, a)).sum::<f64>();
+    let solve = || -> Result<[f64; 3]> {
+        let eigen = SymmetricEigen::try_new(Matrix3::from_fn(covariance), f64::EPSILON, 1000).ok_or_else(|| {
+            Error::InvalidArgument("shape: the covariance eigen decomposition did not converge".into())
+        })?;
+        Ok(std::array::from_fn(|i| eigen.eigenvalues[i]))
+    };
     let mut values = match span.dimension() {
         0 => [0.0; 3],
         1 => [0.0, 0.0, trace],
@@ -585,17 +591,13 @@ fn pca_eigenvalues(mask: &[bool], shape: [usize; 3], spacing: [f64; 3]) -> Resul
                     None => covariance(a, a) * covariance(b, b) - covariance(a, b).powi(2),
                 };
             }
-            let large = (trace + (trace * trace - 4.0 * minors).max(0.0).sqrt()) / 2.0;
+            // The larger from the solver: (trace + √(trace² − 4·minors)) / 2 cancels to about
+            // 1e-8 relative for a round ROI, whose two eigenvalues are nearly equal.
+            let large = solve()?.into_iter().fold(0.0, f64::max);
             let small = if large > 0.0 { minors / large } else { 0.0 };
             [0.0, small, large]
         }
-        _ => {
-            let matrix = Matrix3::from_fn(covariance);
-            let eigen = SymmetricEigen::try_new(matrix, f64::EPSILON, 1000).ok_or_else(|| {
-                Error::InvalidArgument("shape: the covariance eigen decomposition did not converge".into())
-            })?;
-            std::array::from_fn(|i| eigen.eigenvalues[i])
-        }
+        _ => solve()?,
     };
     for l in &mut values {
         if *l < 0.0 && *l > -1e-10 {
