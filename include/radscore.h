@@ -441,7 +441,9 @@ radscore_status radscore_settings_set(radscore_settings *settings,
                                       const char *value_json);
 
 /**
- * Set a fixed bin width (> 0); clears any bin count.
+ * Set a fixed bin width (> 0), as a parameter file's `binWidth: 25.0` would (a float);
+ * clears any bin count. `radscore_settings_set(s, "binWidth", "25")` sets it as an integer,
+ * pyradiomics' default, whose bin edges of an 8-bit image can overflow as numpy's do.
  */
 radscore_status radscore_settings_set_bin_width(radscore_settings *settings, double bin_width);
 

@@ -324,6 +324,9 @@ fn texture_features(
 ) -> Result<Vec<(String, f64)>> {
     let binning = match t.settings.bin_count {
         Some(n) => Binning::Count(n),
+        None if t.settings.bin_width_is_integer && t.settings.bin_width.fract() == 0.0 => {
+            Binning::IntegerWidth(t.settings.bin_width as u64)
+        }
         None => Binning::Width(t.settings.bin_width),
     };
     let d = discretize(&t.intensities, &roi.mask, binning, t.pixel_type).map_err(|e| match e {
@@ -351,6 +354,21 @@ fn texture_features(
     // Every texture class starts from the same gray-level index: build it once. A view it
     // refuses (no ROI voxel) is left to the classes, which report it as they always have.
     let texture = classes.iter().any(|(c, _)| c.name() != "firstorder");
+    // Only bin edges that overflowed an integer type leave ROI voxels below the first edge
+    // (gray level 0), where pyradiomics' texture classes fail ("Calculation of GLCM Failed").
+    if texture && d.gray_levels.iter().zip(&roi.mask).any(|(&g, &m)| m && g == 0) {
+        let (w, (lo, hi)) = (t.settings.bin_width, d.range);
+        return Err(Error::setting(
+            "binWidth",
+            format!(
+                "{w} written as an integer: pyradiomics computes the bin edges of this {} image in its \
+                 own type, and for ROI intensities {lo}..{hi} they overflow it, so that ROI voxels fall \
+                 below the first edge and its texture classes fail. Write binWidth as a float ({w}.0) \
+                 or convert the image to a wider type",
+                t.pixel_type.numpy_name()
+            ),
+        ));
+    }
     let levels = texture.then(|| GrayLevels::new(&view).ok()).flatten();
     view.levels = levels.as_ref();
     let cs = roi.class_settings(t.settings);

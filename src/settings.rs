@@ -176,6 +176,9 @@ pub struct GeneralSettings {
     pub label: u32,
     pub label_channel: usize,
     pub bin_width: f64,
+    /// Whether binWidth was written as an integer (pyradiomics' default 25 is one): numpy then
+    /// computes an integer image's bin edges in the image's own type, overflow included.
+    pub bin_width_is_integer: bool,
     pub bin_count: Option<usize>,
     pub normalize: bool,
     pub normalize_scale: f64,
@@ -227,6 +230,7 @@ impl Default for GeneralSettings {
             label: 1,
             label_channel: 0,
             bin_width: 25.0,
+            bin_width_is_integer: true,
             bin_count: None,
             normalize: false,
             normalize_scale: 1.0,
@@ -296,7 +300,10 @@ impl GeneralSettings {
                 self.label = u32::try_from(v).map_err(|_| Error::setting(k(), "is too large"))?;
             }
             "label_channel" => self.label_channel = non_negative_int(value, &k())?,
-            "binWidth" => self.bin_width = positive_float(value, &k())?,
+            "binWidth" => {
+                self.bin_width = positive_float(value, &k())?;
+                self.bin_width_is_integer = value.is_i64() || value.is_u64();
+            }
             "binCount" => self.bin_count = opt(value, |v| positive_int(v, &k()))?,
             "normalize" => self.normalize = boolean(value, &k())?,
             "normalizeScale" => self.normalize_scale = positive_float(value, &k())?,

@@ -447,6 +447,138 @@ fn two_dimensional_images_match_pyradiomics() {
     cmp.finish("2-D images vs pyradiomics");
 }
 
+/// An integer binWidth (pyradiomics' default 25 is one) on 8- and 16-bit images whose ROI
+/// spans their range: numpy computes the bin edges in the image's type and they wrap, which
+/// gives pyradiomics coarser bins (uint8), texture classes that fail (int8: ROI voxels below
+/// the first edge) or OverflowError (2·binWidth beyond the type). radscore must give the same
+/// numbers where pyradiomics gives numbers and fail where it fails; a float binWidth has no
+/// overflow. The uint16 case with thousands of gray levels also needs MCC's eigenvalue
+/// iteration to run as long as LAPACK's.
+#[test]
+fn integer_bin_widths_on_narrow_integer_images_match_pyradiomics() {
+    let Some(python) = oracle_python() else { return };
+    let dir = temp_dir("oracle-integer-bins");
+    let (nx, ny, nz) = (36, 32, 8);
+    let geometry = Geometry {
+        size: [nx, ny, nz],
+        spacing: [0.9, 0.9, 2.0],
+        origin: [0.0; 3],
+        direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        dimension: 3,
+    };
+    let mut rng = Rng(31);
+    let mask = Array3::from_shape_fn((nz, ny, nx), |(z, y, x)| {
+        let r =
+            ((z as f64 - 3.5) / 3.0).powi(2) + ((y as f64 - 16.0) / 10.0).powi(2) + ((x as f64 - 18.0) / 12.0).powi(2);
+        if r <= 1.0 { 1.0 } else { 0.0 }
+    });
+    let mask_path = dir.join("mask.nrrd");
+    write_nrrd(&mask_path, &mask, PixelType::U8, &geometry).unwrap();
+    let images = [
+        (PixelType::U8, 0.0, 255.0),
+        (PixelType::U8, 90.0, 255.0),
+        (PixelType::I8, -128.0, 127.0),
+        (PixelType::I8, 40.0, 120.0),
+        (PixelType::U16, 60000.0, 65535.0),
+    ];
+    let mut cmp = Comparison::default();
+    let mut outcomes = Vec::new();
+    for (k, &(pixel_type, lo, hi)) in images.iter().enumerate() {
+        let values = Array3::from_shape_fn((nz, ny, nx), |_| (lo + rng.uniform() * (hi - lo)).round());
+        let image_path = dir.join(format!("image{k}_{}.nrrd", pixel_type.numpy_name()));
+        write_nrrd(&image_path, &values, pixel_type, &geometry).unwrap();
+        for width in ["25", "50", "25.0", "200"] {
+            let params = dir.join(format!("params{k}_{width}.json"));
+            std::fs::write(
+                &params,
+                format!(
+                    r#"{{"setting": {{"binWidth": {width}}}, "featureClass": {{"firstorder": null, "glcm": null}}}}"#
+                ),
+            )
+            .unwrap();
+            let name = format!("{} in [{lo}, {hi}], binWidth {width}", pixel_type.numpy_name());
+            let oracle = std::process::Command::new(&python)
+                .arg(common::oracle_script("extract.py"))
+                .args([&image_path, &mask_path, &params])
+                .output()
+                .unwrap();
+            let settings = Settings::from_file(&params).unwrap().validate().unwrap();
+            let ours = radscore::extract_files(&image_path, &mask_path, None, &settings);
+            match (oracle.status.success(), ours) {
+                (true, Ok(ours)) => {
+                    let theirs: serde_json::Map<String, serde_json::Value> =
+                        serde_json::from_slice(&oracle.stdout).unwrap();
+                    outcomes.push(format!("{name}: values"));
+                    for (key, v) in &theirs {
+                        let class = key.split('_').nth(1).unwrap_or("?");
+                        match ours.get(key) {
+                            Some(&value) => {
+                                cmp.check(class, &format!("{name} {key}"), value, v.as_f64().unwrap_or(f64::NAN))
+                            }
+                            None => cmp.failures.push(format!("{name}: {key} missing")),
+                        }
+                    }
+                }
+                (false, Err(e)) => {
+                    assert!(e.to_string().contains("binWidth"), "{name}: {e}");
+                    outcomes.push(format!("{name}: both fail"));
+                }
+                (true, Err(e)) => cmp
+                    .failures
+                    .push(format!("{name}: pyradiomics gives values, radscore fails: {e}")),
+                (false, Ok(_)) => cmp.failures.push(format!(
+                    "{name}: pyradiomics fails ({}), radscore gives values",
+                    String::from_utf8_lossy(&oracle.stderr).lines().last().unwrap_or("")
+                )),
+            }
+        }
+    }
+    eprintln!("{}", outcomes.join("\n"));
+    // Both kinds of outcome must have been exercised.
+    assert!(outcomes.iter().any(|o| o.ends_with("both fail")) && outcomes.iter().any(|o| o.ends_with("values")));
+    cmp.finish("integer bin widths vs pyradiomics");
+}
+
+/// A small uint16 ROI whose ~370 voxels nearly all have gray levels of their own: MCC's
+/// 370 × 370 matrices have eigenvalues so close to 1 that the QR iteration needs more than
+/// 100 steps for some (it gave up there, and MCC was NaN); pyradiomics' LAPACK allows
+/// 30·n, and so does radscore now.
+#[test]
+fn mcc_with_hundreds_of_gray_levels_matches_pyradiomics() {
+    let Some(python) = oracle_python() else { return };
+    let dir = temp_dir("oracle-mcc-levels");
+    let (nx, ny, nz) = (12, 12, 6);
+    let geometry = Geometry::new([nx, ny, nz], [0.8, 0.8, 1.5]);
+    let mut rng = Rng(3);
+    let image = Array3::from_shape_fn((nz, ny, nx), |_| (39300.0 + rng.uniform() * 26000.0).floor());
+    let mask = Array3::from_shape_fn((nz, ny, nx), |(z, y, x)| {
+        let r =
+            ((z as f64 - 2.5) / 3.0).powi(2) + ((y as f64 - 6.0) / 5.45).powi(2) + ((x as f64 - 6.0) / 5.45).powi(2);
+        if r <= 1.0 { 1.0 } else { 0.0 }
+    });
+    let (image_path, mask_path) = (dir.join("image.nrrd"), dir.join("mask.nrrd"));
+    write_nrrd(&image_path, &image, PixelType::U16, &geometry).unwrap();
+    write_nrrd(&mask_path, &mask, PixelType::U8, &geometry).unwrap();
+    let params = dir.join("params.json");
+    std::fs::write(
+        &params,
+        r#"{"setting": {"binWidth": 10}, "featureClass": {"glcm": null}}"#,
+    )
+    .unwrap();
+    let theirs = pyradiomics_features(&python, &image_path, &mask_path, &params);
+    let settings = Settings::from_file(&params).unwrap().validate().unwrap();
+    let ours = radscore::extract_files(&image_path, &mask_path, None, &settings).unwrap();
+    let mut cmp = Comparison::default();
+    for (key, v) in &theirs {
+        cmp.check("glcm", key, ours[key], v.as_f64().unwrap_or(f64::NAN));
+    }
+    assert!(
+        theirs["original_glcm_MCC"].as_f64().is_some(),
+        "pyradiomics' MCC is a number here"
+    );
+    cmp.finish("MCC with hundreds of gray levels vs pyradiomics");
+}
+
 #[test]
 fn generated_volumes_match_pyradiomics() {
     let Some(python) = oracle_python() else { return };

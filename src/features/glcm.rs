@@ -654,7 +654,8 @@ fn hessenberg_eigenvalues(h: &mut [f64], n: usize) -> Option<Vec<(f64, f64)>> {
                 last -= 2;
                 break;
             }
-            if iterations >= 100 {
+            // LAPACK's dlahqr allows 30·max(10, n) iterations per deflation.
+            if iterations >= 30 * n.max(10) {
                 return None;
             }
             if iterations > 0 && iterations % 10 == 0 {

@@ -137,7 +137,9 @@ pub unsafe extern "C" fn radscore_settings_set(
     })
 }
 
-/// Set a fixed bin width (> 0); clears any bin count.
+/// Set a fixed bin width (> 0), as a parameter file's `binWidth: 25.0` would (a float);
+/// clears any bin count. `radscore_settings_set(s, "binWidth", "25")` sets it as an integer,
+/// pyradiomics' default, whose bin edges of an 8-bit image can overflow as numpy's do.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn radscore_settings_set_bin_width(
     settings: *mut radscore_settings,
@@ -153,6 +155,8 @@ pub unsafe extern "C" fn radscore_settings_set_bin_width(
             ));
         }
         s.settings.general.bin_width = bin_width;
+        // A C double is a Python float to pyradiomics: edges in float64 (see binWidth).
+        s.settings.general.bin_width_is_integer = false;
         s.settings.general.bin_count = None;
         Ok(())
     })

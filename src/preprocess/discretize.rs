@@ -11,8 +11,12 @@ use crate::image::PixelType;
 /// How intensities are grouped into gray levels.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Binning {
-    /// Fixed bin width (`binWidth`).
+    /// Fixed bin width (`binWidth`) written as a float.
     Width(f64),
+    /// Fixed bin width written as an integer (pyradiomics' default 25 is one). numpy then
+    /// computes an integer image's bin edges in the image's own type, wrapping on overflow
+    /// (see [`integer_width_edges`]); for a float image it is [`Binning::Width`].
+    IntegerWidth(u64),
     /// Fixed number of bins (`binCount`).
     Count(usize),
 }
@@ -24,6 +28,8 @@ pub struct Discretized {
     pub gray_levels: Vec<u32>,
     /// The bin edges used (as numpy builds them).
     pub edges: Vec<f64>,
+    /// The ROI's smallest and largest intensities.
+    pub range: (f64, f64),
 }
 
 /// Discretize `values` at the voxels where `mask` is true.
@@ -59,6 +65,8 @@ pub fn discretize(values: &[f64], mask: &[bool], binning: Binning, pixel_type: P
     let single = pixel_type == PixelType::F32;
     let edges = match binning {
         Binning::Width(w) => width_edges(lo, hi, w, single)?,
+        Binning::IntegerWidth(w) if pixel_type.is_integer() => integer_width_edges(lo, hi, w, pixel_type)?,
+        Binning::IntegerWidth(w) => width_edges(lo, hi, w as f64, single)?,
         Binning::Count(n) => count_edges(lo, hi, n, single)?,
     };
     let gray_levels = values
@@ -66,7 +74,11 @@ pub fn discretize(values: &[f64], mask: &[bool], binning: Binning, pixel_type: P
         .zip(mask)
         .map(|(&v, &m)| if m { digitize(v, &edges) } else { 0 })
         .collect();
-    Ok(Discretized { gray_levels, edges })
+    Ok(Discretized {
+        gray_levels,
+        edges,
+        range: (lo, hi),
+    })
 }
 
 /// numpy.digitize for increasing edges: the number of edges ≤ x.
@@ -126,6 +138,60 @@ fn width_edges(lo: f64, hi: f64, w: f64, single: bool) -> Result<Vec<f64>> {
     Ok(edges)
 }
 
+/// `arange(min − min mod W, max + 2W, W)` as numpy 2 computes it for an integer image and a
+/// Python int W: the bounds are scalars of the image's type, which wrap on overflow (an
+/// 8-bit image whose ROI reaches max + 2W > 255, say), and arange's length is
+/// ⌈wrap(high − low) / W⌉. A W or 2W the type cannot hold is numpy's OverflowError. Without
+/// overflow these are the float edges; with it, fewer edges, and ROI voxels below the first
+/// get gray level 0 (firstorder counts them; pyradiomics' texture classes then fail).
+pub(crate) fn integer_width_edges(lo: f64, hi: f64, w: u64, pixel_type: PixelType) -> Result<Vec<f64>> {
+    let (min, max) = integer_range(pixel_type);
+    let (lo, hi, w) = (lo as i128, hi as i128, i128::from(w));
+    let fits = |v: i128| {
+        if v > max {
+            Err(Error::setting(
+                "binWidth",
+                format!(
+                    "pyradiomics computes the bin edges of this {} image in its own type, and {v}                      (from binWidth {w}) does not fit it: numpy raises OverflowError. Write binWidth as a                      float ({w}.0) or convert the image to a wider type",
+                    pixel_type.numpy_name()
+                ),
+            ))
+        } else {
+            Ok(v)
+        }
+    };
+    let wrap = |v: i128| (v - min).rem_euclid(max - min + 1) + min;
+    let w = fits(w)?;
+    let low = wrap(lo - lo.rem_euclid(w));
+    let high = wrap(hi + fits(2 * w)?);
+    let n = (wrap(high - low) as f64 / w as f64).ceil().max(0.0);
+    if n > 1e8 {
+        return Err(Error::setting(
+            "binWidth",
+            format!("bin width {w} gives {n} bins for intensities {lo}..{hi}; use a larger bin width"),
+        ));
+    }
+    let mut edges: Vec<f64> = (0..n as i128).map(|i| (low + i * w) as f64).collect();
+    if edges.len() == 1 {
+        edges = vec![edges[0] - 0.5, edges[0] + 0.5];
+    }
+    Ok(edges)
+}
+
+/// The values an integer pixel type holds.
+fn integer_range(pixel_type: PixelType) -> (i128, i128) {
+    match pixel_type {
+        PixelType::U8 => (0, u8::MAX.into()),
+        PixelType::I8 => (i8::MIN.into(), i8::MAX.into()),
+        PixelType::U16 => (0, u16::MAX.into()),
+        PixelType::I16 => (i16::MIN.into(), i16::MAX.into()),
+        PixelType::U32 => (0, u32::MAX.into()),
+        PixelType::I32 => (i32::MIN.into(), i32::MAX.into()),
+        PixelType::U64 => (0, u64::MAX.into()),
+        PixelType::I64 | PixelType::F32 | PixelType::F64 => (i64::MIN.into(), i64::MAX.into()),
+    }
+}
+
 /// `numpy.histogram(values, N)` edges, with the last edge raised by 1.
 fn count_edges(lo: f64, hi: f64, n: usize, single: bool) -> Result<Vec<f64>> {
     if n == 0 {
@@ -160,6 +226,34 @@ fn count_edges(lo: f64, hi: f64, n: usize, single: bool) -> Result<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Edges numpy 2.4 gives for `np.arange(lo - lo % W, hi + 2 * W, W)` with the bounds as
+    /// scalars of the image's type and W a Python int (printed in a numpy session):
+    /// uint8 [0, 240], W 25 → `hi + 50` wraps to 34, `34 - 0` stays 34 → [0, 25];
+    /// uint8 [125, 240], W 25 → high 34, `34 - 125` wraps to 165 → [125, 150, …, 275];
+    /// int8 [50, 119], W 50 → high wraps to -37, `-37 - 50` = -87 → [] ;
+    /// int8 [-128, 127], W 25 → low `-128 - 22` wraps to 106, high to -79 → [106, 131, 156].
+    #[test]
+    fn integer_bin_width_edges_wrap_as_numpy() {
+        let edges = |lo, hi, w, t| integer_width_edges(lo, hi, w, t).unwrap();
+        assert_eq!(edges(0.0, 240.0, 25, PixelType::U8), vec![0.0, 25.0]);
+        assert_eq!(
+            edges(125.0, 240.0, 25, PixelType::U8),
+            vec![125.0, 150.0, 175.0, 200.0, 225.0, 250.0, 275.0]
+        );
+        assert!(edges(50.0, 119.0, 50, PixelType::I8).is_empty());
+        assert_eq!(edges(-128.0, 127.0, 25, PixelType::I8), vec![106.0, 131.0, 156.0]);
+        // No overflow: the float edges.
+        assert_eq!(
+            edges(-1024.0, 3071.0, 25, PixelType::I16),
+            width_edges(-1024.0, 3071.0, 25.0, false).unwrap()
+        );
+        // 2·W beyond the type: numpy's OverflowError.
+        let e = integer_width_edges(0.0, 10.0, 200, PixelType::U8)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("400") && e.contains("uint8"), "{e}");
+    }
 
     #[test]
     fn floored_modulo_matches_python() {
