@@ -81,10 +81,14 @@ pub fn discretize(values: &[f64], mask: &[bool], binning: Binning, pixel_type: P
     })
 }
 
-/// numpy.digitize for increasing edges: the number of edges ≤ x.
+/// numpy.digitize: the number of edges ≤ x for increasing edges, of edges > x for decreasing
+/// ones (only wrapped integer edges decrease, see [`integer_width_edges`]).
 #[inline]
 fn digitize(x: f64, edges: &[f64]) -> u32 {
-    edges.partition_point(|&e| e <= x) as u32
+    match edges {
+        [first, second, ..] if second < first => edges.partition_point(|&e| e > x) as u32,
+        _ => edges.partition_point(|&e| e <= x) as u32,
+    }
 }
 
 /// Python/numpy floored modulo (the result takes the sign of the divisor).
@@ -165,13 +169,16 @@ pub(crate) fn integer_width_edges(lo: f64, hi: f64, w: u64, pixel_type: PixelTyp
     let low = wrap(lo - lo.rem_euclid(w));
     let high = wrap(hi + fits(2 * w)?);
     let n = (wrap(high - low) as f64 / w as f64).ceil().max(0.0);
+    // arange's second element is also a scalar of the type (it may wrap too); the rest are
+    // low + i·(second − low) in int64, so wrapped edges decrease.
+    let delta = wrap(low + w) - low;
     if n > 1e8 {
         return Err(Error::setting(
             "binWidth",
             format!("bin width {w} gives {n} bins for intensities {lo}..{hi}; use a larger bin width"),
         ));
     }
-    let mut edges: Vec<f64> = (0..n as i128).map(|i| (low + i * w) as f64).collect();
+    let mut edges: Vec<f64> = (0..n as i128).map(|i| (low + i * delta) as f64).collect();
     if edges.len() == 1 {
         edges = vec![edges[0] - 0.5, edges[0] + 0.5];
     }
@@ -232,7 +239,11 @@ mod tests {
     /// uint8 [0, 240], W 25 → `hi + 50` wraps to 34, `34 - 0` stays 34 → [0, 25];
     /// uint8 [125, 240], W 25 → high 34, `34 - 125` wraps to 165 → [125, 150, …, 275];
     /// int8 [50, 119], W 50 → high wraps to -37, `-37 - 50` = -87 → [] ;
-    /// int8 [-128, 127], W 25 → low `-128 - 22` wraps to 106, high to -79 → [106, 131, 156].
+    /// int8 [-128, 127], W 25 → low `-128 - 22` wraps to 106, high to -79, second element
+    /// 106 + 25 to -125 → [106, -125, -356];
+    /// int8 [102, 109], W 50 → high -47, length ⌈wrap(-147) / 50⌉ = 3, second element
+    /// 100 + 50 wraps to -106 → [100, -106, -312], and `digitize` then counts edges above x
+    /// (105 → 0, 50 → 1, -106 → 1, -200 → 2).
     #[test]
     fn integer_bin_width_edges_wrap_as_numpy() {
         let edges = |lo, hi, w, t| integer_width_edges(lo, hi, w, t).unwrap();
@@ -242,7 +253,14 @@ mod tests {
             vec![125.0, 150.0, 175.0, 200.0, 225.0, 250.0, 275.0]
         );
         assert!(edges(50.0, 119.0, 50, PixelType::I8).is_empty());
-        assert_eq!(edges(-128.0, 127.0, 25, PixelType::I8), vec![106.0, 131.0, 156.0]);
+        assert_eq!(edges(-128.0, 127.0, 25, PixelType::I8), vec![106.0, -125.0, -356.0]);
+        let wrapped = edges(102.0, 109.0, 50, PixelType::I8);
+        assert_eq!(wrapped, vec![100.0, -106.0, -312.0]);
+        let levels: Vec<u32> = [105.0, 50.0, -106.0, -200.0]
+            .iter()
+            .map(|&x| digitize(x, &wrapped))
+            .collect();
+        assert_eq!(levels, vec![0, 1, 1, 2]);
         // No overflow: the float edges.
         assert_eq!(
             edges(-1024.0, 3071.0, 25, PixelType::I16),
