@@ -539,7 +539,7 @@ fn half_hull<'a>(points: impl Iterator<Item = &'a (u32, [i64; 2])>, chain: &mut 
 /// fewer than three dimensions (one voxel, a line, a single slice), the zero eigenvalues are
 /// returned as exact zeros and the others from exact invariants; pyradiomics' general solver
 /// reports rounding noise there (|λ| ~ 1e-16·λmax), which no implementation can reproduce.
-fn pca_eigenvalues(mask: &[bool], shape: [usize; 3], spacing: [f64; 3]) -> Result<[f64; 3]> {
+pub(super) fn pca_eigenvalues(mask: &[bool], shape: [usize; 3], spacing: [f64; 3]) -> Result<[f64; 3]> {
     let [_, ny, nx] = shape;
     let mut count: i128 = 0;
     let mut sums = [0i128; 3];

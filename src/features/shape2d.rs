@@ -11,7 +11,8 @@
 //!
 //! Positions are computed as pyradiomics computes them, `(index + offset) · spacing` with
 //! indices of the padded slice, so that the diameter (a maximum over vertex pairs) is the same
-//! number and the sums differ only in rounding.
+//! number and the sums differ only in rounding. The axes come from the 3D class's exact
+//! moments (`shape::pca_eigenvalues`): a slice's pixel centres span at most a plane.
 
 use super::{ClassSettings, FeatureClass, FeatureDef, RoiView, def, deprecated};
 use crate::error::{Error, Result};
@@ -89,7 +90,8 @@ impl FeatureClass for Shape2D {
         let spacing = [row_spacing, col_spacing];
         let contour = trace_contour(&slice, spacing);
         let diameter = max_diameter(&contour.vertices, spacing);
-        let [minor, major] = pca_eigenvalues(roi.mask, cols, spacing);
+        // The slice's pixel centres span at most a plane: [0, minor, major].
+        let [_, minor, major] = super::shape::pca_eigenvalues(roi.mask, roi.shape, roi.spacing)?;
 
         let (area, perimeter) = (contour.area, contour.perimeter);
         let sphericity = 2.0 * (std::f64::consts::PI * area).sqrt() / perimeter;
@@ -221,42 +223,6 @@ fn max_diameter(vertices: &[(i64, i64)], spacing: [f64; 2]) -> f64 {
         }
     }
     largest.sqrt()
-}
-
-/// Eigenvalues `[minor, major]` of the population covariance of the pixel centres
-/// `index · spacing`, with pyradiomics' clamping of tiny negative values to 0.
-///
-/// The covariance numerators `N·Σab − Σa·Σb` are exact integers, and so is the determinant's;
-/// the minor eigenvalue is the determinant over the major one. A one-pixel ROI or one whose
-/// pixels lie on a line has exact zero eigenvalues here, where pyradiomics' general solver
-/// reports rounding noise (|λ| ~ 1e-16·λmax).
-fn pca_eigenvalues(mask: &[bool], cols: usize, spacing: [f64; 2]) -> [f64; 2] {
-    let mut n: i128 = 0;
-    let (mut sr, mut sc, mut srr, mut scc, mut src) = (0i128, 0i128, 0i128, 0i128, 0i128);
-    for (index, _) in mask.iter().enumerate().filter(|(_, m)| **m) {
-        let (r, c) = ((index / cols) as i128, (index % cols) as i128);
-        n += 1;
-        sr += r;
-        sc += c;
-        srr += r * r;
-        scc += c * c;
-        src += r * c;
-    }
-    let (var_r, var_c, cov) = (n * srr - sr * sr, n * scc - sc * sc, n * src - sr * sc);
-    let n2 = (n as f64) * (n as f64);
-    let [sr_mm, sc_mm] = spacing;
-    let (rr, cc, rc) = (
-        var_r as f64 / n2 * sr_mm * sr_mm,
-        var_c as f64 / n2 * sc_mm * sc_mm,
-        cov as f64 / n2 * sr_mm * sc_mm,
-    );
-    // Each factor is below N²·(extent)², so the product fits in i128 for any real slice.
-    let det = (var_r * var_c - cov * cov) as f64 / (n2 * n2) * (sr_mm * sr_mm * sc_mm * sc_mm);
-    // Half the eigenvalues' gap from the half-difference of the variances, not from
-    // trace² − 4·det, which cancels for round ROIs (equal eigenvalues).
-    let major = (rr + cc) / 2.0 + ((rr - cc) / 2.0).hypot(rc);
-    let minor = if major > 0.0 { det / major } else { 0.0 };
-    [minor, major].map(|l| if l < 0.0 && l > -1e-10 { 0.0 } else { l })
 }
 
 #[cfg(test)]
