@@ -596,6 +596,62 @@ fn mcc_with_hundreds_of_gray_levels_matches_pyradiomics() {
     cmp.finish("MCC with hundreds of gray levels vs pyradiomics");
 }
 
+/// Two-gray-level ROIs of a few voxels (found by a search against pyradiomics): MCC's 2 × 2
+/// matrices have an eigenvalue that is 0 or nearly so. numpy's LAPACK (dgebal, dlanv2) gives
+/// exactly 0 or a tiny positive value where the textbook 2 × 2 formula gave ±1e-17; the
+/// negative ones made an angle's square root NaN and left it out of the mean (MCC 8% off).
+#[test]
+fn mcc_of_two_level_rois_matches_pyradiomics() {
+    let Some(python) = oracle_python() else { return };
+    let dir = temp_dir("oracle-mcc-two-levels");
+    let cases: [(&[usize; 3], &[u8]); 4] = [
+        (&[1, 3, 3], &[0, 0, 1, 1, 1, 0, 1, 1, 0]),
+        (&[2, 3, 3], &[0, 1, 1, 0, 1, 0, 1, 0, 1, 1, 1, 1, 0, 1, 0, 0, 1, 1]),
+        (
+            &[2, 3, 4],
+            &[1, 0, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1],
+        ),
+        (
+            &[2, 3, 4],
+            &[1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 0, 1, 0, 0, 1],
+        ),
+    ];
+    let params = dir.join("params.json");
+    std::fs::write(
+        &params,
+        r#"{"setting": {"binWidth": 1, "symmetricalGLCM": false}, "featureClass": {"glcm": null}}"#,
+    )
+    .unwrap();
+    let settings = Settings::from_file(&params).unwrap().validate().unwrap();
+    let mut cmp = Comparison::default();
+    for (k, (shape, levels)) in cases.into_iter().enumerate() {
+        let [nz, ny, nx] = *shape;
+        let geometry = Geometry::new([nx, ny, nz], [1.0, 1.0, 1.0]);
+        let image =
+            Array3::from_shape_vec((nz, ny, nx), levels.iter().map(|&l| 10.0 + f64::from(l)).collect()).unwrap();
+        let (image_path, mask_path) = (dir.join(format!("image{k}.nrrd")), dir.join(format!("mask{k}.nrrd")));
+        write_nrrd(&image_path, &image, PixelType::I16, &geometry).unwrap();
+        write_nrrd(
+            &mask_path,
+            &Array3::from_elem((nz, ny, nx), 1.0),
+            PixelType::U8,
+            &geometry,
+        )
+        .unwrap();
+        let theirs = pyradiomics_features(&python, &image_path, &mask_path, &params);
+        let ours = radscore::extract_files(&image_path, &mask_path, None, &settings).unwrap();
+        for (key, v) in &theirs {
+            cmp.check(
+                "glcm",
+                &format!("case {k} {key}"),
+                ours[key],
+                v.as_f64().unwrap_or(f64::NAN),
+            );
+        }
+    }
+    cmp.finish("MCC of two-level ROIs vs pyradiomics");
+}
+
 #[test]
 fn generated_volumes_match_pyradiomics() {
     let Some(python) = oracle_python() else { return };

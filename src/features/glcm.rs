@@ -558,45 +558,130 @@ fn general_eigenvalues(a: &mut [f64], n: usize) -> Option<Vec<(f64, f64)>> {
     hessenberg_eigenvalues(a, n)
 }
 
-/// Scale rows and columns by powers of two (exact) until their off-diagonal norms are similar,
-/// which improves the accuracy of the eigenvalues without changing them.
+/// Scale rows and columns by powers of two (exact) until their norms are similar, as LAPACK's
+/// `dgebal` (3.12) scales: 2-norms of whole rows and columns, a change kept only when it
+/// shrinks their sum below 0.95 of what it was. Eigenvalues do not change, their rounding does:
+/// for 2 × 2 matrices this and [`two_by_two`] give numpy's values to the bit.
 fn balance(a: &mut [f64], n: usize) {
     const RADIX: f64 = 2.0;
-    let mut done = false;
+    let sfmin1 = f64::MIN_POSITIVE / f64::EPSILON;
+    let (sfmax1, sfmin2) = (1.0 / sfmin1, sfmin1 * RADIX);
+    let sfmax2 = 1.0 / sfmin2;
+    let mut scale = vec![1.0f64; n];
     let mut rounds = 0;
-    while !done && rounds < 100 {
-        done = true;
+    let mut changed = true;
+    while changed && rounds < 1000 {
+        changed = false;
         rounds += 1;
         for i in 0..n {
-            let (mut c, mut r) = (0.0, 0.0);
-            for j in 0..n {
-                if j != i {
-                    c += a[j * n + i].abs();
-                    r += a[i * n + j].abs();
-                }
-            }
+            let column = || (0..n).map(|j| a[j * n + i]);
+            let row = || (0..n).map(|j| a[i * n + j]);
+            let mut c = column().map(|v| v * v).sum::<f64>().sqrt();
+            let mut r = row().map(|v| v * v).sum::<f64>().sqrt();
+            let mut ca = column().fold(0.0f64, |m, v| m.max(v.abs()));
+            let mut ra = row().fold(0.0f64, |m, v| m.max(v.abs()));
             if c == 0.0 || r == 0.0 {
                 continue;
             }
+            if (c + ca + r + ra).is_nan() {
+                return;
+            }
             let total = c + r;
-            let (mut f, mut cc) = (1.0, c);
-            while cc < r / RADIX {
+            let mut f: f64 = 1.0;
+            let mut g = r / RADIX;
+            while c < g && f.max(c).max(ca) < sfmax2 && r.min(g).min(ra) > sfmin2 {
                 f *= RADIX;
-                cc *= RADIX * RADIX;
+                c *= RADIX;
+                ca *= RADIX;
+                r /= RADIX;
+                g /= RADIX;
+                ra /= RADIX;
             }
-            while cc > r * RADIX {
+            g = c / RADIX;
+            while g >= r && r.max(ra) < sfmax2 && f.min(c).min(g).min(ca) > sfmin2 {
                 f /= RADIX;
-                cc /= RADIX * RADIX;
+                c /= RADIX;
+                g /= RADIX;
+                ca /= RADIX;
+                r *= RADIX;
+                ra *= RADIX;
             }
-            if (c * f + r / f) < 0.95 * total {
-                done = false;
-                for j in 0..n {
-                    a[i * n + j] /= f;
-                    a[j * n + i] *= f;
+            if c + r >= 0.95 * total
+                || (f < 1.0 && scale[i] < 1.0 && f * scale[i] <= sfmin1)
+                || (f > 1.0 && scale[i] > 1.0 && scale[i] >= sfmax1 / f)
+            {
+                continue;
+            }
+            scale[i] *= f;
+            changed = true;
+            for j in 0..n {
+                a[i * n + j] /= f;
+                a[j * n + i] *= f;
+            }
+        }
+    }
+}
+
+/// The eigenvalues of the 2 × 2 block `[[a, b], [c, d]]` as LAPACK's `dlanv2` standardises it
+/// (what numpy reports for a deflated pair): `(re, im)` twice. Its formulas, not the textbook
+/// ones, so that a pair with a zero eigenvalue gives exactly 0, as numpy does, and not ±1e-17
+/// (MCC takes a square root there, and a negative one is NaN and left out of the mean).
+fn two_by_two(mut a: f64, mut b: f64, mut c: f64, mut d: f64) -> [(f64, f64); 2] {
+    let eps = f64::EPSILON; // dlamch('P')
+    let sign = |x: f64, s: f64| if s >= 0.0 { x.abs() } else { -x.abs() };
+    if c == 0.0 {
+    } else if b == 0.0 {
+        std::mem::swap(&mut a, &mut d);
+        b = -c;
+        c = 0.0;
+    } else if a - d == 0.0 && sign(1.0, b) != sign(1.0, c) {
+    } else {
+        let temp = a - d;
+        let p = 0.5 * temp;
+        let bcmax = b.abs().max(c.abs());
+        let bcmis = b.abs().min(c.abs()) * sign(1.0, b) * sign(1.0, c);
+        let scale = p.abs().max(bcmax);
+        let z = (p / scale) * p + (bcmax / scale) * bcmis;
+        if z >= 4.0 * eps {
+            // Real eigenvalues.
+            let z = p + sign(scale.sqrt() * z.sqrt(), p);
+            a = d + z;
+            d -= (bcmax / z) * bcmis;
+            b -= c;
+            c = 0.0;
+        } else {
+            // Complex or nearly equal real eigenvalues: make the diagonal equal.
+            let sigma = b + c;
+            let tau = sigma.hypot(temp);
+            let cs = (0.5 * (1.0 + sigma.abs() / tau)).sqrt();
+            let sn = -(p / (tau * cs)) * sign(1.0, sigma);
+            let (aa, bb) = (a * cs + b * sn, -a * sn + b * cs);
+            let (cc, dd) = (c * cs + d * sn, -c * sn + d * cs);
+            a = aa * cs + cc * sn;
+            b = bb * cs + dd * sn;
+            c = -aa * sn + cc * cs;
+            d = -bb * sn + dd * cs;
+            let mean = 0.5 * (a + d);
+            a = mean;
+            d = mean;
+            if c != 0.0 {
+                if b != 0.0 {
+                    if sign(1.0, b) == sign(1.0, c) {
+                        let p = sign(b.abs().sqrt() * c.abs().sqrt(), c);
+                        a = mean + p;
+                        d = mean - p;
+                        b -= c;
+                        c = 0.0;
+                    }
+                } else {
+                    b = -c;
+                    c = 0.0;
                 }
             }
         }
     }
+    let im = if c == 0.0 { 0.0 } else { b.abs().sqrt() * c.abs().sqrt() };
+    [(a, im), (d, -im)]
 }
 
 /// Eigenvalues of an upper Hessenberg matrix by the Francis double-shift QR iteration.
@@ -637,20 +722,11 @@ fn hessenberg_eigenvalues(h: &mut [f64], n: usize) -> Option<Vec<(f64, f64)>> {
             let mut y = h[at(nn - 1, nn - 1)];
             let mut w = h[at(nn, nn - 1)] * h[at(nn - 1, nn)];
             if l + 1 == nn {
-                // A 2 × 2 block: two real roots or a complex pair.
-                let p = 0.5 * (y - x);
-                let q = p * p + w;
-                let z = q.abs().sqrt();
-                x += shift_total;
-                if q >= 0.0 {
-                    let z = p + z.copysign(p);
-                    let second = if z != 0.0 { x - w / z } else { x + z };
-                    eigen[nn - 1] = (x + z, 0.0);
-                    eigen[nn] = (second, 0.0);
-                } else {
-                    eigen[nn - 1] = (x + p, -z);
-                    eigen[nn] = (x + p, z);
-                }
+                // A 2 × 2 block: two real roots or a complex pair, as LAPACK computes them.
+                let [first, second] =
+                    two_by_two(y + shift_total, h[at(nn - 1, nn)], h[at(nn, nn - 1)], x + shift_total);
+                eigen[nn - 1] = first;
+                eigen[nn] = second;
                 last -= 2;
                 break;
             }
