@@ -459,13 +459,7 @@ fn integer_bin_widths_on_narrow_integer_images_match_pyradiomics() {
     let Some(python) = oracle_python() else { return };
     let dir = temp_dir("oracle-integer-bins");
     let (nx, ny, nz) = (36, 32, 8);
-    let geometry = Geometry {
-        size: [nx, ny, nz],
-        spacing: [0.9, 0.9, 2.0],
-        origin: [0.0; 3],
-        direction: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
-        dimension: 3,
-    };
+    let geometry = Geometry::new([nx, ny, nz], [0.9, 0.9, 2.0]);
     let mut rng = Rng(31);
     let mask = Array3::from_shape_fn((nz, ny, nx), |(z, y, x)| {
         let r =
