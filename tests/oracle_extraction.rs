@@ -170,14 +170,7 @@ fn run_case(python: &Path, case: &Case, cmp: &mut Comparison) {
                 our_keys.iter().zip(&their_keys).find(|(a, b)| a != b)
             ));
         }
-        for (key, v) in expected {
-            let theirs = v.as_f64().unwrap_or(f64::NAN);
-            let class = key.split('_').nth(1).unwrap_or("?");
-            match ours.get(key) {
-                Some(&v) => cmp.check(class, &format!("{name} {key}"), v, theirs),
-                None => cmp.failures.push(format!("{name}: {key} missing")),
-            }
-        }
+        cmp.check_features(&name, &ours, expected);
     }
 }
 
@@ -433,15 +426,7 @@ fn two_dimensional_images_match_pyradiomics() {
                 ));
                 continue;
             }
-            for (key, v) in &expected {
-                let class = key.split('_').nth(1).unwrap_or("?");
-                cmp.check(
-                    class,
-                    &format!("{name} {key}"),
-                    ours[key],
-                    v.as_f64().unwrap_or(f64::NAN),
-                );
-            }
+            cmp.check_features(&name, &ours, &expected);
         }
     }
     cmp.finish("2-D images vs pyradiomics");
@@ -520,15 +505,7 @@ fn integer_bin_widths_on_narrow_integer_images_match_pyradiomics() {
                     let theirs: serde_json::Map<String, serde_json::Value> =
                         serde_json::from_slice(&oracle.stdout).unwrap();
                     outcomes.push(format!("{name}: values"));
-                    for (key, v) in &theirs {
-                        let class = key.split('_').nth(1).unwrap_or("?");
-                        match ours.get(key) {
-                            Some(&value) => {
-                                cmp.check(class, &format!("{name} {key}"), value, v.as_f64().unwrap_or(f64::NAN))
-                            }
-                            None => cmp.failures.push(format!("{name}: {key} missing")),
-                        }
-                    }
+                    cmp.check_features(&name, &ours, &theirs);
                 }
                 (false, Err(e)) => {
                     assert!(e.to_string().contains("binWidth"), "{name}: {e}");
@@ -580,9 +557,7 @@ fn mcc_with_hundreds_of_gray_levels_matches_pyradiomics() {
     let settings = Settings::from_file(&params).unwrap().validate().unwrap();
     let ours = radscore::extract_files(&image_path, &mask_path, None, &settings).unwrap();
     let mut cmp = Comparison::default();
-    for (key, v) in &theirs {
-        cmp.check("glcm", key, ours[key], v.as_f64().unwrap_or(f64::NAN));
-    }
+    cmp.check_features("uint16", &ours, &theirs);
     assert!(
         theirs["original_glcm_MCC"].as_f64().is_some(),
         "pyradiomics' MCC is a number here"
@@ -634,14 +609,7 @@ fn mcc_of_two_level_rois_matches_pyradiomics() {
         .unwrap();
         let theirs = pyradiomics_features(&python, &image_path, &mask_path, &params);
         let ours = radscore::extract_files(&image_path, &mask_path, None, &settings).unwrap();
-        for (key, v) in &theirs {
-            cmp.check(
-                "glcm",
-                &format!("case {k} {key}"),
-                ours[key],
-                v.as_f64().unwrap_or(f64::NAN),
-            );
-        }
+        cmp.check_features(&format!("case {k}"), &ours, &theirs);
     }
     cmp.finish("MCC of two-level ROIs vs pyradiomics");
 }

@@ -244,6 +244,23 @@ impl Comparison {
         }
     }
 
+    /// Compare every feature pyradiomics gave (`theirs`, its JSON) with ours, grouped by
+    /// class (the key's second part); a key radscore lacks is a failure.
+    pub fn check_features(
+        &mut self,
+        name: &str,
+        ours: &radscore::FeatureSet,
+        theirs: &serde_json::Map<String, serde_json::Value>,
+    ) {
+        for (key, v) in theirs {
+            let class = key.split('_').nth(1).unwrap_or("?");
+            match ours.get(key) {
+                Some(&value) => self.check(class, &format!("{name} {key}"), value, v.as_f64().unwrap_or(f64::NAN)),
+                None => self.failures.push(format!("{name}: {key} missing")),
+            }
+        }
+    }
+
     /// Print the summary and fail with the list of mismatches.
     pub fn finish(&self, title: &str) {
         eprintln!("{title}: {} values compared", self.compared);
