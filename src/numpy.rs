@@ -98,13 +98,11 @@ pub fn pairwise_sums_by<T: Float, const K: usize>(values: &[T], f: impl Fn(T) ->
     }
 }
 
-/// `add.reduce` where numpy seeds the result with the first element and adds the pairwise
-/// sum of the rest (reductions over a non-contiguous axis, as over GLCM/GLRLM angles).
+/// numpy 2's `add.reduce` over one contiguous axis (a mean or a weighted merge over the
+/// GLCM/GLRLM angles): the result starts at the identity 0.0 and adds the pairwise sum of all
+/// the values, the first one included.
 pub fn add_reduce(values: &[f64]) -> f64 {
-    match values.split_first() {
-        None => 0.0,
-        Some((first, rest)) => first + pairwise_sum(rest),
-    }
+    0.0 + pairwise_sum(values)
 }
 
 /// Real part of numpy's principal square root of re + i·im.
@@ -133,6 +131,28 @@ mod tests {
         }
         assert_eq!(add_reduce(&[]), 0.0);
         assert_eq!(add_reduce(&[1.0, 2.0, 3.0]), 6.0);
+    }
+
+    /// numpy 2.4.6: `numpy.mean(x.reshape(1, 13), 1)` of these values prints
+    /// 196.94903536776792; seeding the sum with the first value would give 196.9490353677679.
+    #[test]
+    fn add_reduce_is_numpy_2s_mean_sum() {
+        let x = [
+            0.5002261893487459,
+            958.5822861092472,
+            0.0003499373998222548,
+            0.22377114677821597,
+            522.0870022114476,
+            0.0006411709239650282,
+            0.9391070534240088,
+            582.0158006470458,
+            0.00026783339029158847,
+            0.9297746953080669,
+            491.72528461247657,
+            0.0006758008649335259,
+            3.3322723733278137,
+        ];
+        assert_eq!(add_reduce(&x) / 13.0, 196.94903536776792);
     }
 
     #[test]
