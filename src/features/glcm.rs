@@ -16,7 +16,7 @@ use super::histogram::InterleavedHistogram;
 use super::neighbourhood::angles;
 use super::{ClassSettings, EPS, FeatureClass, FeatureDef, RoiView, WeightingNorm, def, removed};
 use crate::error::{Error, Result};
-use crate::numpy::{add_reduce, complex_sqrt_re};
+use crate::numpy::{add_reduce, complex_sqrt_re, pairwise_sum};
 
 /// pyradiomics' `glcm` feature class.
 #[derive(Debug, Clone, Copy, Default)]
@@ -112,8 +112,8 @@ impl FeatureClass for GrayLevelCooccurrence {
                 ))
             })?;
         let counts = count_cooccurrences(roi, &levels, &offsets, cell_count);
-        let matrices = angle_matrices(&counts, nl, &offsets, roi.spacing, settings);
-        Ok(features_over_angles(&matrices, nl, &levels))
+        let (matrices, layout) = angle_matrices(&counts, nl, &offsets, roi.spacing, settings, &levels);
+        Ok(features_over_angles(&matrices, nl, &levels, layout))
     }
 }
 
@@ -194,7 +194,10 @@ fn angle_matrices(
     offsets: &[[isize; 3]],
     spacing: [f64; 3],
     settings: &ClassSettings,
-) -> Vec<Vec<f64>> {
+    levels: &GrayLevels,
+) -> (Vec<Vec<f64>>, NumpyLayout) {
+    // pyradiomics deletes the absent levels from a matrix over 1..=max level.
+    let absent_levels = (levels.max() as usize).saturating_sub(nl);
     let plane = nl * nl;
     let mut matrices: Vec<Vec<f64>> = counts
         .chunks_exact(plane.max(1))
@@ -223,7 +226,22 @@ fn angle_matrices(
         }
         matrices = vec![merged];
     }
-    let sums: Vec<f64> = matrices.iter().map(|m| m.iter().sum()).collect();
+    let empty_angles = if matrices.len() > 1 {
+        matrices.iter().filter(|m| m.iter().all(|&v| v == 0.0)).count()
+    } else {
+        0
+    };
+    let layout = NumpyLayout::of(
+        absent_levels,
+        settings.weighting_norm.is_some(),
+        matrices.len(),
+        empty_angles,
+    );
+    // Counts sum exactly in any order; weighted matrices in numpy's.
+    let sums: Vec<f64> = matrices
+        .iter()
+        .map(|m| layout.sum_cells(nl, &mut Vec::new(), |i, j| m[i * nl + j]))
+        .collect();
     if matrices.len() > 1 {
         let mut kept = Vec::with_capacity(matrices.len());
         for (m, &s) in matrices.into_iter().zip(&sums) {
@@ -231,9 +249,99 @@ fn angle_matrices(
                 kept.push((m, s));
             }
         }
-        return kept.into_iter().map(|(m, s)| normalised(m, s)).collect();
+        return (kept.into_iter().map(|(m, s)| normalised(m, s)).collect(), layout);
     }
-    matrices.into_iter().zip(sums).map(|(m, s)| normalised(m, s)).collect()
+    (
+        matrices.into_iter().zip(sums).map(|(m, s)| normalised(m, s)).collect(),
+        layout,
+    )
+}
+
+/// How pyradiomics' normalised `P_glcm` lies in memory, which decides the order in which numpy
+/// sums each angle's cells (and so the last bits of the means and entropies, which decide
+/// Correlation's `σx·σy == 0` and Imc2's `HXY2 − HXY < 0` on degenerate angles).
+///
+/// `numpy.delete` of exactly one index copies into a new C-order array; of none or several it
+/// indexes with a mask, which puts the deleted axis outermost in memory, the others in their
+/// memory order. So the gray-level deletions (axis i, then j) leave j outer of i unless exactly
+/// one level was absent; deleting several empty angles puts the angle axis outermost (one
+/// empty angle gives C order again); the distance weighting's sum over angles leaves one angle.
+/// numpy then sums in memory order: one after the other into each angle's sum while angles
+/// are innermost, pairwise over each angle's contiguous block of cells once they are not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NumpyLayout {
+    /// The cells of an angle run j-major (column after column).
+    column_major: bool,
+    /// Each angle's cells are one contiguous block (summed pairwise).
+    blocks: bool,
+}
+
+impl NumpyLayout {
+    fn of(absent_levels: usize, weighted: bool, angles: usize, empty_angles: usize) -> Self {
+        let column_major = absent_levels != 1;
+        if weighted || angles == 1 {
+            return NumpyLayout {
+                column_major,
+                blocks: true,
+            };
+        }
+        match empty_angles {
+            0 => NumpyLayout {
+                column_major,
+                blocks: false,
+            },
+            1 => NumpyLayout {
+                column_major: false,
+                blocks: angles == 2,
+            },
+            _ => NumpyLayout {
+                column_major,
+                blocks: true,
+            },
+        }
+    }
+
+    /// numpy's sum over the (i, j) cells of one angle of `term(i, j)`; `buffer` is scratch.
+    fn sum_cells(self, nl: usize, buffer: &mut Vec<f64>, term: impl Fn(usize, usize) -> f64) -> f64 {
+        let cells = |visit: &mut dyn FnMut(f64)| {
+            for outer in 0..nl {
+                for inner in 0..nl {
+                    visit(if self.column_major {
+                        term(inner, outer)
+                    } else {
+                        term(outer, inner)
+                    });
+                }
+            }
+        };
+        if self.blocks {
+            buffer.clear();
+            cells(&mut |v| buffer.push(v));
+            0.0 + pairwise_sum(buffer)
+        } else {
+            let mut sum = 0.0;
+            cells(&mut |v| sum += v);
+            sum
+        }
+    }
+
+    /// numpy's `P.sum(2)` (over j, for p_x) is pairwise when j is innermost.
+    fn rows_pairwise(self) -> bool {
+        self.blocks && !self.column_major
+    }
+
+    /// `P.sum(1)` (over i, for p_y) is pairwise when i is innermost.
+    fn columns_pairwise(self) -> bool {
+        self.blocks && self.column_major
+    }
+
+    /// `px * py` is a fresh array in C order, its angle axis outermost when P's is.
+    fn of_outer_product(self) -> Self {
+        NumpyLayout {
+            column_major: false,
+            blocks: self.blocks,
+        }
+    }
 }
 
 fn normalised(mut m: Vec<f64>, sum: f64) -> Vec<f64> {
@@ -265,14 +373,14 @@ fn glcm_weight(norm: WeightingNorm, offset: &[isize; 3], spacing: [f64; 3]) -> f
 
 /// Per-angle features, then nanmean over angles (plain mean for JointAverage, complex-aware
 /// handling for MCC), as pyradiomics does.
-fn features_over_angles(matrices: &[Vec<f64>], nl: usize, levels: &GrayLevels) -> Vec<f64> {
+fn features_over_angles(matrices: &[Vec<f64>], nl: usize, levels: &GrayLevels, layout: NumpyLayout) -> Vec<f64> {
     let ng = levels.max() as usize;
     let gv: Vec<f64> = levels.values().iter().map(|&g| f64::from(g)).collect();
     let mut scratch = Scratch::new(nl, ng);
     let mut per_angle: Vec<[f64; N_FEATURES]> = Vec::with_capacity(matrices.len());
     let mut mcc_eigen: Vec<Option<EigenSummary>> = Vec::with_capacity(matrices.len());
     for p in matrices {
-        per_angle.push(angle_features(p, nl, ng, &gv, &mut scratch));
+        per_angle.push(angle_features(p, nl, ng, &gv, layout, &mut scratch));
         mcc_eigen.push(second_largest_eigenvalue(p, nl, &mut scratch));
     }
     let mut out = vec![f64::NAN; N_FEATURES];
@@ -299,6 +407,8 @@ struct Scratch {
     diff_diag: Vec<f64>,
     q: Vec<f64>,
     denominators: Vec<f64>,
+    /// Terms of one pairwise sum.
+    terms: Vec<f64>,
 }
 
 impl Scratch {
@@ -310,34 +420,61 @@ impl Scratch {
             diff_diag: vec![0.0; ng],
             q: Vec::new(),
             denominators: Vec::new(),
+            terms: Vec::new(),
         }
     }
 }
 
+/// `p · log2(p + eps)`, the term of an entropy; an empty cell's is −0.0 (0 · log2(eps)).
+#[inline]
+fn entropy_term(p: f64) -> f64 {
+    if p == 0.0 { -0.0 } else { p * (p + EPS).log2() }
+}
+
 /// All features but MCC for one normalised matrix `p` (nl × nl, row = reference level).
-/// Every sum runs in row-major order like numpy's reduction over the (i, j) axes.
-fn angle_features(p: &[f64], nl: usize, ng: usize, gv: &[f64], s: &mut Scratch) -> [f64; N_FEATURES] {
+/// The marginals, means and HXY, HXY2 are summed in numpy's order for pyradiomics' `layout`
+/// (on a degenerate angle their last bits decide Correlation and Imc2); the other sums run in
+/// row-major order, within rounding of numpy's.
+fn angle_features(
+    p: &[f64],
+    nl: usize,
+    ng: usize,
+    gv: &[f64],
+    layout: NumpyLayout,
+    s: &mut Scratch,
+) -> [f64; N_FEATURES] {
     let mut out = [f64::NAN; N_FEATURES];
-    let (px, py) = (&mut s.px, &mut s.py);
-    px.iter_mut().for_each(|v| *v = 0.0);
-    py.iter_mut().for_each(|v| *v = 0.0);
-    let (mut ux, mut uy) = (0.0, 0.0);
-    for i in 0..nl {
+    let (px, py, terms) = (&mut s.px, &mut s.py, &mut s.terms);
+    for (i, x) in px.iter_mut().enumerate() {
         let row = &p[i * nl..(i + 1) * nl];
-        for (j, &v) in row.iter().enumerate() {
-            px[i] += v;
-            py[j] += v;
-            ux += gv[i] * v;
-            uy += gv[j] * v;
-        }
+        *x = if layout.rows_pairwise() {
+            0.0 + pairwise_sum(row)
+        } else {
+            row.iter().sum()
+        };
     }
+    for (j, y) in py.iter_mut().enumerate() {
+        *y = if layout.columns_pairwise() {
+            terms.clear();
+            terms.extend((0..nl).map(|i| p[i * nl + j]));
+            0.0 + pairwise_sum(terms)
+        } else {
+            (0..nl).map(|i| p[i * nl + j]).sum()
+        };
+    }
+    let ux = layout.sum_cells(nl, terms, |i, j| gv[i] * p[i * nl + j]);
+    let uy = layout.sum_cells(nl, terms, |i, j| gv[j] * p[i * nl + j]);
+    let hxy = layout.sum_cells(nl, terms, |i, j| entropy_term(p[i * nl + j]));
+    let hxy2 = layout
+        .of_outer_product()
+        .sum_cells(nl, terms, |i, j| entropy_term(px[i] * py[j]));
     let sum_diag = &mut s.sum_diag;
     let diff_diag = &mut s.diff_diag;
     sum_diag.iter_mut().for_each(|v| *v = 0.0);
     diff_diag.iter_mut().for_each(|v| *v = 0.0);
     let (mut autocorrelation, mut prominence, mut shade, mut tendency, mut contrast) = (0.0, 0.0, 0.0, 0.0, 0.0);
     let (mut sum_squares_x, mut sum_squares_y, mut covariance) = (0.0, 0.0, 0.0);
-    let (mut energy, mut hxy, mut hxy1, mut hxy2) = (0.0, 0.0, 0.0, 0.0);
+    let (mut energy, mut hxy1) = (0.0, 0.0);
     let mut maximum = f64::NEG_INFINITY;
     let mut any_nan = false;
     for i in 0..nl {
@@ -345,10 +482,6 @@ fn angle_features(p: &[f64], nl: usize, ng: usize, gv: &[f64], s: &mut Scratch) 
         let row = &p[i * nl..(i + 1) * nl];
         for (j, &v) in row.iter().enumerate() {
             let gj = gv[j];
-            let pxy = px[i] * py[j];
-            if pxy != 0.0 {
-                hxy2 += pxy * (pxy + EPS).log2();
-            }
             if v.is_nan() {
                 any_nan = true;
             }
@@ -371,15 +504,19 @@ fn angle_features(p: &[f64], nl: usize, ng: usize, gv: &[f64], s: &mut Scratch) 
             sum_squares_y += v * ((gj - uy) * (gj - uy));
             covariance += v * (gi - ux) * (gj - uy);
             energy += v * v;
-            hxy += v * (v + EPS).log2();
-            hxy1 += v * (pxy + EPS).log2();
+            hxy1 += v * (px[i] * py[j] + EPS).log2();
             // Gray levels are ≥ 1 and ≤ ng, so both indices are in range.
             sum_diag[levels_index(gi + gj - 2.0)] += v;
             diff_diag[levels_index(d)] += v;
         }
     }
     if any_nan {
-        // A matrix that summed to 0 became all NaN: every feature is NaN.
+        // A matrix that summed to 0 (weighted, with no pair) became all NaN: every feature is
+        // NaN but InverseVariance when 1 is the only level, whose sum over the differences
+        // k ≥ 1 pyradiomics takes over an empty slice: 0.
+        if ng == 1 {
+            out[INVERSE_VARIANCE] = 0.0;
+        }
         return out;
     }
     let hxy = -hxy;
