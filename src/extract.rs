@@ -337,6 +337,12 @@ fn texture_features(
                 "the ROI of the lbp-3D-k image (the kurtosis is NaN where every sample around a voxel \
                  is equal; pyradiomics fails on such an ROI too)"
                     .into()
+            } else if t.name == "lbp-2D" {
+                "the ROI of the lbp-2D image (lbp2DMethod 'var' is NaN where every sample around a \
+                 voxel is equal; pyradiomics then bins those voxels above the top bin and leaves them \
+                 out of most firstorder features, which radscore does not reproduce: use another \
+                 lbp2DMethod)"
+                    .into()
             } else {
                 format!("the ROI of the {} image", t.name)
             }),

@@ -175,3 +175,23 @@ fn parameter_file_errors_name_the_key() {
         assert!(e.to_string().contains(key), "{text:?} → {e}");
     }
 }
+
+/// LBP2D's `var` pattern is NaN wherever the samples around a voxel are all equal (here the
+/// whole flat ROI, where pyradiomics fails too; where only some are NaN it goes on, with those
+/// voxels binned above the top bin). radscore stops and says which image, why, and what to
+/// change.
+#[test]
+fn lbp2d_var_nan_names_the_method() {
+    let (img, mask) = image_and_mask();
+    // A float image: an integer one would take the NaN codes through numpy's cast.
+    let flat = Image::new(img.values().mapv(|_| 40.0), PixelType::F32, img.geometry.clone()).unwrap();
+    let settings = Settings::from_str("imageType:\n  LBP2D:\n    lbp2DMethod: var\nfeatureClass:\n  glcm:\n")
+        .unwrap()
+        .validate()
+        .unwrap();
+    let e = radscore::extract(&flat, &mask, &settings).unwrap_err();
+    assert!(matches!(e, Error::NonFinite { .. }), "{e:?}");
+    for part in ["lbp-2D image", "lbp2DMethod 'var'", "use another lbp2DMethod"] {
+        assert!(e.to_string().contains(part), "{part:?} missing from: {e}");
+    }
+}
