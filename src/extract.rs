@@ -330,23 +330,22 @@ fn texture_features(
         None => Binning::Width(t.settings.bin_width),
     };
     let d = discretize(&t.intensities, &roi.mask, binning, t.pixel_type).map_err(|e| match e {
-        // Name the derived image (and for LBP3D's kurtosis, why it holds NaN).
-        Error::NonFinite { count, .. } => Error::NonFinite {
-            count,
-            location: Some(if t.name == "lbp-3D-k" {
-                "the ROI of the lbp-3D-k image (the kurtosis is NaN where every sample around a voxel \
-                 is equal; pyradiomics fails on such an ROI too)"
-                    .into()
-            } else if t.name == "lbp-2D" {
-                "the ROI of the lbp-2D image (lbp2DMethod 'var' is NaN where every sample around a \
-                 voxel is equal; pyradiomics then bins those voxels above the top bin and leaves them \
-                 out of most firstorder features, which radscore does not reproduce: use another \
-                 lbp2DMethod)"
-                    .into()
-            } else {
-                format!("the ROI of the {} image", t.name)
-            }),
-        },
+        // Name the derived image, where its NaN come from, and why the ROI cannot be binned.
+        Error::NonFinite { count, location } => {
+            let origin = match t.name.as_str() {
+                "lbp-3D-k" => " (the kurtosis is NaN where every sample around a voxel is equal)",
+                "lbp-2D" => " (lbp2DMethod 'var' is NaN where every sample around a voxel is equal)",
+                _ => "",
+            };
+            let why = location
+                .as_deref()
+                .and_then(|l| l.strip_prefix("the ROI "))
+                .unwrap_or("");
+            Error::NonFinite {
+                count,
+                location: Some(format!("the ROI of the {} image{origin} {why}", t.name)),
+            }
+        }
         e => e,
     })?;
     let mut view = RoiView {

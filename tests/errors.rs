@@ -176,12 +176,12 @@ fn parameter_file_errors_name_the_key() {
     }
 }
 
-/// LBP2D's `var` pattern is NaN wherever the samples around a voxel are all equal (here the
-/// whole flat ROI, where pyradiomics fails too; where only some are NaN it goes on, with those
-/// voxels binned above the top bin). radscore stops and says which image, why, and what to
-/// change.
+/// LBP2D's `var` pattern is NaN wherever the samples around a voxel are all equal. Where only
+/// some are, radscore bins and averages as pyradiomics does (tests/lbp.rs); here the whole
+/// flat ROI is NaN, its first voxel too, and pyradiomics' bin edges fail: so does radscore,
+/// saying which image, where the NaN come from and why.
 #[test]
-fn lbp2d_var_nan_names_the_method() {
+fn lbp2d_var_all_nan_names_the_cause() {
     let (img, mask) = image_and_mask();
     // A float image: an integer one would take the NaN codes through numpy's cast.
     let flat = Image::new(img.values().mapv(|_| 40.0), PixelType::F32, img.geometry.clone()).unwrap();
@@ -191,7 +191,12 @@ fn lbp2d_var_nan_names_the_method() {
         .unwrap();
     let e = radscore::extract(&flat, &mask, &settings).unwrap_err();
     assert!(matches!(e, Error::NonFinite { .. }), "{e:?}");
-    for part in ["lbp-2D image", "lbp2DMethod 'var'", "use another lbp2DMethod"] {
+    for part in [
+        "lbp-2D image",
+        "lbp2DMethod 'var'",
+        "first voxel is NaN",
+        "pyradiomics fails here too",
+    ] {
         assert!(e.to_string().contains(part), "{part:?} missing from: {e}");
     }
 }

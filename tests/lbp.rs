@@ -389,6 +389,8 @@ struct Extraction {
     spacing: [f64; 3],
     pixel_type: PixelType,
     nifti: bool,
+    /// A constant block in the middle of the ROI (LBP2D `var` is NaN inside it).
+    flat_block: bool,
     params: Value,
 }
 
@@ -426,6 +428,10 @@ fn generate(case: &Extraction, seed: u64) -> (Array3<f64>, Array3<f64>) {
         } else {
             s.round()
         };
+        let centre = |i: usize, n: usize| (n / 2).abs_diff(i) <= 3;
+        if case.flat_block && centre(x, nx) && centre(y, ny) {
+            *v = 40.0;
+        }
         let r: f64 = (0..3).map(|i| ((p[i] - c[i]) / radii[i]).powi(2)).sum();
         if r <= 1.0 + 0.2 * (p[0] * 0.7).sin() {
             mask[[z, y, x]] = 1.0;
@@ -490,6 +496,7 @@ fn lbp2d_features_match_pyradiomics() {
             spacing: [0.8, 0.8, 2.5],
             pixel_type: PixelType::I16,
             nifti: false,
+            flat_block: false,
             params: json!({"setting": {"binWidth": 1}, "imageType": {"Original": {"binWidth": 25}, "LBP2D": {}},
                            "featureClass": classes}),
         },
@@ -499,6 +506,7 @@ fn lbp2d_features_match_pyradiomics() {
             spacing: [0.7, 0.9, 2.0],
             pixel_type: PixelType::F32,
             nifti: true,
+            flat_block: false,
             params: json!({"setting": {"binCount": 32, "force2D": true, "force2Ddimension": 1},
                            "imageType": {"LBP2D": {"lbp2DRadius": 2, "lbp2DSamples": 12, "lbp2DMethod": "default"}},
                            "featureClass": {"firstorder": null, "glcm": null, "glrlm": null}}),
@@ -509,6 +517,7 @@ fn lbp2d_features_match_pyradiomics() {
             spacing: [1.0, 1.0, 1.5],
             pixel_type: PixelType::I16,
             nifti: false,
+            flat_block: false,
             params: json!({"setting": {"force2Ddimension": 2, "binCount": 16},
                            "imageType": {"LBP2D": {"lbp2DMethod": "ror", "lbp2DRadius": 1.5}},
                            "featureClass": {"firstorder": null, "glcm": null, "gldm": null}}),
@@ -519,9 +528,23 @@ fn lbp2d_features_match_pyradiomics() {
             spacing: [0.9, 0.9, 3.0],
             pixel_type: PixelType::F64,
             nifti: false,
+            flat_block: false,
             params: json!({"setting": {"binCount": 24},
                            "imageType": {"LBP2D": {"lbp2DMethod": "var", "lbp2DSamples": 8}},
                            "featureClass": {"firstorder": null, "glcm": null}}),
+        },
+        Extraction {
+            // NaN inside the flat block, not at the ROI's first voxel: pyradiomics bins them
+            // past the last edge and leaves them out of firstorder's nan-functions.
+            name: "var_float32_flat_block_nan",
+            size: [28, 26, 9],
+            spacing: [0.9, 0.9, 3.0],
+            pixel_type: PixelType::F32,
+            nifti: true,
+            flat_block: true,
+            params: json!({"setting": {"binWidth": 20},
+                           "imageType": {"LBP2D": {"lbp2DMethod": "var"}},
+                           "featureClass": classes}),
         },
         Extraction {
             name: "uniform_resampled_p16",
@@ -529,6 +552,7 @@ fn lbp2d_features_match_pyradiomics() {
             spacing: [0.8, 0.8, 2.5],
             pixel_type: PixelType::I16,
             nifti: false,
+            flat_block: false,
             params: json!({"setting": {"resampledPixelSpacing": [1, 1, 1], "interpolator": "sitkBSpline", "binWidth": 1},
                            "imageType": {"Original": {"binWidth": 25}, "LBP2D": {"lbp2DSamples": 16, "lbp2DRadius": 2.0}},
                            "featureClass": {"firstorder": null, "glcm": null, "glszm": null}}),

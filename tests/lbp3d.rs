@@ -480,3 +480,39 @@ fn flat_neighbourhoods_fail_as_in_pyradiomics_and_name_the_cause() {
         "{message}"
     );
 }
+
+#[test]
+fn nan_kurtosis_voxels_after_the_first_are_binned_as_in_pyradiomics() {
+    let Some(python) = lbp3d_oracle_python() else { return };
+    // The flat block covers the ROI but its first voxels (low x), which see random values:
+    // the kurtosis is NaN only further in. pyradiomics' bin edges then pass over the NaN,
+    // digitize puts them past the last edge, and firstorder's nan-functions leave them out.
+    let dir = temp_dir("lbp3d-partly-flat");
+    let mut values = Array3::<f64>::from_elem((12, 14, 16), 40.0);
+    let mut rng = Rng(3);
+    for ((_, _, x), v) in values.indexed_iter_mut() {
+        if x < 4 {
+            *v = rng.int(0, 99) as f64;
+        }
+    }
+    let geometry = Geometry::new([16, 14, 12], [1.0; 3]);
+    let mask = Array3::from_shape_fn((12, 14, 16), |(z, y, x)| {
+        f64::from(u8::from(
+            (3..9).contains(&z) && (4..10).contains(&y) && (2..12).contains(&x),
+        ))
+    });
+    let (image_path, mask_path) = (dir.join("image.nrrd"), dir.join("mask.nrrd"));
+    write_nrrd(&image_path, &values, PixelType::I16, &geometry).unwrap();
+    write_nrrd(&mask_path, &mask, PixelType::U8, &geometry).unwrap();
+    let params_path = dir.join("params.json");
+    let params = json!({"setting": {"binWidth": 1}, "imageType": {"LBP3D": {}},
+                        "featureClass": {"firstorder": null, "glcm": null, "glszm": null}});
+    std::fs::write(&params_path, params.to_string()).unwrap();
+    let theirs = pyradiomics_features(&python, &image_path, &mask_path, &params_path);
+    let settings = Settings::from_file(&params_path).and_then(|s| s.validate()).unwrap();
+    let ours = radscore::extract_files(&image_path, &mask_path, None, &settings).unwrap();
+    let mut cmp = Comparison::default();
+    cmp.check_features("partly flat", &ours, &theirs);
+    assert!(ours.contains_key("lbp-3D-k_firstorder_Mean"));
+    cmp.finish("LBP3D with NaN kurtosis voxels vs pyradiomics");
+}

@@ -69,10 +69,12 @@ impl FeatureClass for FirstOrder {
                 detail: "firstorder: the mask holds no voxel".into(),
             });
         }
-        let non_finite = values.iter().filter(|v| !v.is_finite()).count();
-        if non_finite > 0 {
+        // NaN voxels (of a derived image) are left out as pyradiomics' nan-functions leave
+        // them out; an infinite value or nothing but NaN has no features.
+        let infinite = values.iter().filter(|v| v.is_infinite()).count();
+        if infinite > 0 || values.iter().all(|v| v.is_nan()) {
             return Err(Error::NonFinite {
-                count: non_finite,
+                count: infinite.max(values.iter().filter(|v| v.is_nan()).count()),
                 location: Some("the firstorder ROI".into()),
             });
         }
@@ -95,12 +97,25 @@ impl FeatureClass for FirstOrder {
 /// The percentiles firstorder reports (as fractions), besides the median.
 const PERCENTILES: [f64; 4] = [0.1, 0.25, 0.75, 0.9];
 
-/// All features for non-empty, finite `values` (C order) and their gray `levels`.
+/// All features for `values` (C order; NaN or finite, not all NaN) and their gray `levels`.
+///
+/// NaN voxels are left out as pyradiomics' `numpy.nan*` functions leave them out: the sums
+/// run over every voxel with NaN as 0 and divide by the count of the others, the order
+/// statistics see only the others; the histogram (Entropy, Uniformity) counts them in the
+/// level digitize gave them.
 fn first_order_values(values: &[f64], levels: &[u32], spacing: [f64; 3], shift: f64) -> Vec<f64> {
-    let count = values.len() as f64;
+    let count = values.iter().filter(|v| !v.is_nan()).count() as f64;
+    // f64::min and max pass over NaN.
     let minimum = values.iter().copied().fold(f64::INFINITY, f64::min);
     let maximum = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let ranks = OrderStatistics::new(values, &PERCENTILES);
+    let finite: Vec<f64>;
+    let ranked = if count < values.len() as f64 {
+        finite = values.iter().copied().filter(|v| !v.is_nan()).collect();
+        &finite
+    } else {
+        values
+    };
+    let ranks = OrderStatistics::new(ranked, &PERCENTILES);
     let [p10, p25, p75, p90] = PERCENTILES.map(|q| ranks.percentile(q));
     let median = ranks.median();
     let mut scratch = Vec::with_capacity(values.len());
@@ -109,6 +124,9 @@ fn first_order_values(values: &[f64], levels: &[u32], spacing: [f64; 3], shift: 
     // those that need no mean, then the central moments around numpy's mean.
     // Energy and RMS are on the shifted values.
     let [sum, energy] = pairwise_sums_by(values, |v| {
+        if v.is_nan() {
+            return [0.0; 2];
+        }
         let s = v + shift;
         [v, s * s]
     });
@@ -119,6 +137,9 @@ fn first_order_values(values: &[f64], levels: &[u32], spacing: [f64; 3], shift: 
     let rms = (energy / count).sqrt();
 
     let [s2, s3, s4, s_abs] = pairwise_sums_by(values, |v| {
+        if v.is_nan() {
+            return [0.0; 4];
+        }
         let d = v - mean;
         let d2 = (v - mean) * (v - mean);
         [d * d, d * d * d, d2 * d2, d.abs()]
@@ -163,7 +184,7 @@ fn first_order_values(values: &[f64], levels: &[u32], spacing: [f64; 3], shift: 
 /// Mean absolute deviation of the values within [p10, p90]. numpy runs it on an array where the
 /// excluded voxels are NaN, i.e. zero-filled sums over the full length divided by the kept count.
 fn robust_mean_absolute_deviation(values: &[f64], p10: f64, p90: f64, buffer: &mut Vec<f64>) -> f64 {
-    let keep = |v: f64| !(v - p10 < 0.0 || v - p90 > 0.0);
+    let keep = |v: f64| !(v.is_nan() || v - p10 < 0.0 || v - p90 > 0.0);
     buffer.clear();
     buffer.extend(values.iter().map(|&v| if keep(v) { v } else { 0.0 }));
     let kept = values.iter().filter(|&&v| keep(v)).count() as f64;

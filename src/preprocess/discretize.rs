@@ -43,24 +43,41 @@ pub fn discretize(values: &[f64], mask: &[bool], binning: Binning, pixel_type: P
             mask.len()
         )));
     }
+    // NaN voxels (a derived image's, as LBP2D's `var` on a flat neighbourhood) are what
+    // pyradiomics tolerates: Python's min() and max() pass over them unless the first ROI voxel
+    // is one, and numpy.digitize puts them past the last edge. Anything else non-finite makes
+    // its bin edges fail.
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;
-    let mut any = false;
-    for (v, _) in values.iter().zip(mask).filter(|(_, m)| **m) {
-        if !v.is_finite() {
-            return Err(Error::NonFinite {
-                count: values.iter().zip(mask).filter(|(v, m)| **m && !v.is_finite()).count(),
-                location: Some("the ROI".into()),
-            });
+    let mut first = None;
+    let (mut nans, mut infinite) = (0, 0);
+    for (&v, _) in values.iter().zip(mask).filter(|(_, m)| **m) {
+        first.get_or_insert(v);
+        if v.is_nan() {
+            nans += 1;
+        } else {
+            infinite += usize::from(v.is_infinite());
+            lo = lo.min(v);
+            hi = hi.max(v);
         }
-        lo = lo.min(*v);
-        hi = hi.max(*v);
-        any = true;
     }
-    if !any {
+    let Some(first) = first else {
         return Err(Error::RoiTooSmall {
             detail: "the ROI holds no voxel to discretize".into(),
         });
+    };
+    let non_finite = |why: &str| Error::NonFinite {
+        count: nans + infinite,
+        location: Some(format!("the ROI ({why}; pyradiomics fails here too)")),
+    };
+    if infinite > 0 {
+        return Err(non_finite("an infinite value has no bin edges"));
+    }
+    if first.is_nan() {
+        return Err(non_finite("its first voxel is NaN, which makes the bin edges NaN"));
+    }
+    if nans > 0 && matches!(binning, Binning::Count(_)) {
+        return Err(non_finite("binCount's histogram has no range with NaN in it"));
     }
     let single = pixel_type == PixelType::F32;
     let edges = match binning {
@@ -82,9 +99,13 @@ pub fn discretize(values: &[f64], mask: &[bool], binning: Binning, pixel_type: P
 }
 
 /// numpy.digitize: the number of edges ≤ x for increasing edges, of edges > x for decreasing
-/// ones (only wrapped integer edges decrease, see [`integer_width_edges`]).
+/// ones (only wrapped integer edges decrease, see [`integer_width_edges`]); NaN sorts past
+/// every edge.
 #[inline]
 fn digitize(x: f64, edges: &[f64]) -> u32 {
+    if x.is_nan() {
+        return edges.len() as u32;
+    }
     match edges {
         [first, second, ..] if second < first => edges.partition_point(|&e| e > x) as u32,
         _ => edges.partition_point(|&e| e <= x) as u32,
@@ -233,6 +254,27 @@ fn count_edges(lo: f64, hi: f64, n: usize, single: bool) -> Result<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// pyradiomics 3.1 (numpy 2.4): `binImage(array([3, nan, 51, nan, 20]), binWidth=25)`
+    /// gives levels [1, 5, 3, 5, 1] with edges [0, 25, 50, 75, 100]: NaN past the last edge. With the
+    /// first value NaN, or binCount, or an infinite value, its bin edges fail.
+    #[test]
+    fn nan_voxels_are_binned_past_the_last_edge_as_pyradiomics_does() {
+        let values = [3.0, f64::NAN, 51.0, f64::NAN, 20.0];
+        let d = discretize(&values, &[true; 5], Binning::Width(25.0), PixelType::F64).unwrap();
+        assert_eq!(d.gray_levels, [1, 5, 3, 5, 1]);
+        assert_eq!(d.edges, [0.0, 25.0, 50.0, 75.0, 100.0]);
+        assert_eq!(d.range, (3.0, 51.0));
+        let first_nan = [f64::NAN, 3.0, 51.0];
+        let e = discretize(&first_nan, &[true; 3], Binning::Width(25.0), PixelType::F64).unwrap_err();
+        assert!(e.to_string().contains("first voxel is NaN"), "{e}");
+        // Outside the ROI a NaN is no voxel of it.
+        assert!(discretize(&first_nan, &[false, true, true], Binning::Width(25.0), PixelType::F64).is_ok());
+        let e = discretize(&values, &[true; 5], Binning::Count(8), PixelType::F64).unwrap_err();
+        assert!(e.to_string().contains("binCount"), "{e}");
+        let e = discretize(&[1.0, f64::INFINITY], &[true; 2], Binning::Width(25.0), PixelType::F64).unwrap_err();
+        assert!(e.to_string().contains("infinite"), "{e}");
+    }
 
     /// Edges numpy 2.4 gives for `np.arange(lo - lo % W, hi + 2 * W, W)` with the bounds as
     /// scalars of the image's type and W a Python int (printed in a numpy session):
