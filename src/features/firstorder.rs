@@ -74,7 +74,7 @@ impl FeatureClass for FirstOrder {
         let infinite = values.iter().filter(|v| v.is_infinite()).count();
         if infinite > 0 || values.iter().all(|v| v.is_nan()) {
             return Err(Error::NonFinite {
-                count: infinite.max(values.iter().filter(|v| v.is_nan()).count()),
+                count: values.iter().filter(|v| !v.is_finite()).count(),
                 location: Some("the firstorder ROI".into()),
             });
         }

@@ -303,25 +303,28 @@ impl NumpyLayout {
 
     /// numpy's sum over the (i, j) cells of one angle of `term(i, j)`; `buffer` is scratch.
     fn sum_cells(self, nl: usize, buffer: &mut Vec<f64>, term: impl Fn(usize, usize) -> f64) -> f64 {
-        let cells = |visit: &mut dyn FnMut(f64)| {
-            for outer in 0..nl {
-                for inner in 0..nl {
-                    visit(if self.column_major {
-                        term(inner, outer)
-                    } else {
-                        term(outer, inner)
-                    });
-                }
-            }
-        };
         if self.blocks {
             buffer.clear();
-            cells(&mut |v| buffer.push(v));
+            self.for_each_cell(nl, term, |v| buffer.push(v));
             0.0 + pairwise_sum(buffer)
         } else {
             let mut sum = 0.0;
-            cells(&mut |v| sum += v);
+            self.for_each_cell(nl, term, |v| sum += v);
             sum
+        }
+    }
+
+    /// `term(i, j)` of every cell, in memory order.
+    #[inline]
+    fn for_each_cell(self, nl: usize, term: impl Fn(usize, usize) -> f64, mut visit: impl FnMut(f64)) {
+        for outer in 0..nl {
+            for inner in 0..nl {
+                visit(if self.column_major {
+                    term(inner, outer)
+                } else {
+                    term(outer, inner)
+                });
+            }
         }
     }
 
