@@ -312,9 +312,18 @@ impl GeneralSettings {
                 self.resampled_pixel_spacing = opt(value, |v| {
                     let list = float_list(v, &k(), |x| x >= 0.0, "must be ≥ 0")?;
                     if list.len() != 3 {
+                        // pyradiomics wants one value per image axis: 2 are right for a 2-D
+                        // image, which radscore does not resample, so say that rather than
+                        // leave the user thinking the file is wrong.
+                        let two_d = if list.len() == 2 {
+                            " (2 values suit a 2-D image in pyradiomics; radscore resamples 3-D images only: \
+                             resample the 2-D image beforehand, or leave the setting out)"
+                        } else {
+                            ""
+                        };
                         return Err(Error::setting(
                             k(),
-                            format!("needs 3 values (x, y, z), got {}", list.len()),
+                            format!("needs 3 values (x, y, z), got {}{two_d}", list.len()),
                         ));
                     }
                     Ok([list[0], list[1], list[2]])

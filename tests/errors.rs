@@ -174,6 +174,11 @@ fn parameter_file_errors_name_the_key() {
             .unwrap_err();
         assert!(e.to_string().contains(key), "{text:?} → {e}");
     }
+    // Two spacings are what pyradiomics takes for a 2-D image: the error says so.
+    let e = Settings::from_str("setting:\n  resampledPixelSpacing: [1, 1]\n")
+        .and_then(|s| s.validate().map(|_| ()))
+        .unwrap_err();
+    assert!(e.to_string().contains("2-D image"), "{e}");
 }
 
 /// LBP2D's `var` pattern is NaN wherever the samples around a voxel are all equal. Where only
