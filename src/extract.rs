@@ -80,11 +80,15 @@ pub fn extract_with_progress(
         image = &normalized;
     }
     let (image, mask): (Image, LabelMap) = match (g.interpolator, g.resampled_pixel_spacing) {
-        (Some(_), Some(_)) if image.geometry.dimension == 2 => {
+        (Some(_), Some(_)) if g.resampled_pixel_spacing_axes != mask.geometry.dimension => {
+            // pyradiomics asserts one value per axis of the mask.
+            let (given, needed) = (g.resampled_pixel_spacing_axes, mask.geometry.dimension);
             return Err(Error::setting(
                 "resampledPixelSpacing",
-                "has 3 values (x, y, z) but the image is 2-D: pyradiomics then needs 2, and radscore \
-                 does not resample 2-D images (resample the image beforehand, or leave the setting out)",
+                format!(
+                    "has {given} values but the mask is {needed}-D: pyradiomics requires one per axis \
+                     ({needed} values)"
+                ),
             ));
         }
         (Some(interp), Some(spacing)) => {

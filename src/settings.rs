@@ -183,8 +183,12 @@ pub struct GeneralSettings {
     pub normalize: bool,
     pub normalize_scale: f64,
     pub remove_outliers: Option<f64>,
-    /// `(x, y, z)` spacing in mm; 0 keeps the original spacing on that axis.
+    /// `(x, y, z)` spacing in mm; 0 keeps the original spacing on that axis. A parameter file
+    /// may give 2 values (x, y), as pyradiomics wants for a 2-D image; z is then 0.
     pub resampled_pixel_spacing: Option<[f64; 3]>,
+    /// How many values `resampledPixelSpacing` had (3, or 2): pyradiomics requires one per
+    /// image axis, checked when the image is known.
+    pub resampled_pixel_spacing_axes: usize,
     pub interpolator: Option<Interpolator>,
     pub pad_distance: usize,
     pub distances: Vec<usize>,
@@ -236,6 +240,7 @@ impl Default for GeneralSettings {
             normalize_scale: 1.0,
             remove_outliers: None,
             resampled_pixel_spacing: None,
+            resampled_pixel_spacing_axes: 3,
             interpolator: Some(Interpolator::BSpline),
             pad_distance: 5,
             distances: vec![1],
@@ -309,25 +314,26 @@ impl GeneralSettings {
             "normalizeScale" => self.normalize_scale = positive_float(value, &k())?,
             "removeOutliers" => self.remove_outliers = opt(value, |v| positive_float(v, &k()))?,
             "resampledPixelSpacing" => {
+                let mut axes = 3;
                 self.resampled_pixel_spacing = opt(value, |v| {
                     let list = float_list(v, &k(), |x| x >= 0.0, "must be ≥ 0")?;
-                    if list.len() != 3 {
-                        // pyradiomics wants one value per image axis: 2 are right for a 2-D
-                        // image, which radscore does not resample, so say that rather than
-                        // leave the user thinking the file is wrong.
-                        let two_d = if list.len() == 2 {
-                            " (2 values suit a 2-D image in pyradiomics; radscore resamples 3-D images only: \
-                             resample the 2-D image beforehand, or leave the setting out)"
-                        } else {
-                            ""
-                        };
-                        return Err(Error::setting(
+                    match list[..] {
+                        [x, y, z] => Ok([x, y, z]),
+                        // One value per axis of a 2-D image, as pyradiomics takes them.
+                        [x, y] => {
+                            axes = 2;
+                            Ok([x, y, 0.0])
+                        }
+                        _ => Err(Error::setting(
                             k(),
-                            format!("needs 3 values (x, y, z), got {}{two_d}", list.len()),
-                        ));
+                            format!(
+                                "needs 3 values (x, y, z), or 2 (x, y) for a 2-D image, got {}",
+                                list.len()
+                            ),
+                        )),
                     }
-                    Ok([list[0], list[1], list[2]])
-                })?
+                })?;
+                self.resampled_pixel_spacing_axes = axes;
             }
             "interpolator" => {
                 self.interpolator = match value {

@@ -164,7 +164,7 @@ fn parameter_file_errors_name_the_key() {
         ("imageType:\n  Wavlet: {}\n", "imageType.Wavlet"),
         ("featureClass:\n  glcm: [Contrastt]\n", "featureClass.glcm"),
         (
-            "setting:\n  resampledPixelSpacing: [1, 1]\n",
+            "setting:\n  resampledPixelSpacing: [1, 1, 1, 1]\n",
             "setting.resampledPixelSpacing",
         ),
         ("setting:\n  force2D: yes please\n", "setting.force2D"),
@@ -174,11 +174,21 @@ fn parameter_file_errors_name_the_key() {
             .unwrap_err();
         assert!(e.to_string().contains(key), "{text:?} → {e}");
     }
-    // Two spacings are what pyradiomics takes for a 2-D image: the error says so.
-    let e = Settings::from_str("setting:\n  resampledPixelSpacing: [1, 1]\n")
-        .and_then(|s| s.validate().map(|_| ()))
-        .unwrap_err();
-    assert!(e.to_string().contains("2-D image"), "{e}");
+}
+
+/// Two spacing values suit a 2-D image; on a 3-D one pyradiomics asserts one value per axis,
+/// and radscore refuses it too, saying how many the mask needs.
+#[test]
+fn two_resampling_spacings_on_a_3d_image_are_refused() {
+    let (img, mask) = image_and_mask();
+    let settings = Settings::from_str("setting:\n  resampledPixelSpacing: [1, 1]\n")
+        .unwrap()
+        .validate()
+        .unwrap();
+    let e = radscore::extract(&img, &mask, &settings).unwrap_err();
+    for part in ["resampledPixelSpacing", "2 values", "3-D", "pyradiomics requires"] {
+        assert!(e.to_string().contains(part), "{part:?} missing from: {e}");
+    }
 }
 
 /// LBP2D's `var` pattern is NaN wherever the samples around a voxel are all equal. Where only

@@ -388,8 +388,9 @@ fn shape2d_on_a_multi_slice_roi_fails_as_in_pyradiomics() {
 }
 
 /// 2-D image and mask files (written by SimpleITK): pyradiomics computes shape2D instead of
-/// shape, a 2-D wavelet (LH, HL, HH, LL), a 2-D LoG, and counts force2Ddimension over the
-/// image's own two axes.
+/// shape, a 2-D wavelet (LH, HL, HH, LL), a 2-D LoG, counts force2Ddimension over the image's
+/// own two axes, and resamples with two spacing values (ITK's 2-D B-spline sums 16 terms,
+/// not 64).
 #[test]
 fn two_dimensional_images_match_pyradiomics() {
     let Some(python) = oracle_python() else { return };
@@ -439,6 +440,14 @@ fn two_dimensional_images_match_pyradiomics() {
                            "imageType": {"Original": {}, "Wavelet": {"wavelet": "haar"}}, "featureClass": texture}),
         serde_json::json!({"setting": {"binWidth": 10, "force2D": true, "force2Ddimension": 1, "distances": [1, 2]},
                            "imageType": {"Original": {}}, "featureClass": texture}),
+        serde_json::json!({"setting": {"binWidth": 25, "resampledPixelSpacing": [1, 1], "interpolator": "sitkBSpline"},
+                           "imageType": {"Original": {}, "Wavelet": {}, "LoG": {"sigma": [1.5]}}}),
+        serde_json::json!({"setting": {"binWidth": 10, "resampledPixelSpacing": [0.5, 0], "interpolator": "sitkLinear",
+                                       "padDistance": 2},
+                           "imageType": {"Original": {}, "Gradient": {}}}),
+        serde_json::json!({"setting": {"binCount": 32, "resampledPixelSpacing": [1.3, 0.6],
+                                       "interpolator": "sitkNearestNeighbor"},
+                           "imageType": {"Original": {}, "Square": {}}}),
     ];
     let mut cmp = Comparison::default();
     for (k, params) in params.iter().enumerate() {

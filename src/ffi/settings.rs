@@ -225,6 +225,7 @@ pub unsafe extern "C" fn radscore_settings_set_resampling(
             })?,
         };
         s.settings.general.resampled_pixel_spacing = Some(sp);
+        s.settings.general.resampled_pixel_spacing_axes = 3;
         s.settings.general.interpolator = Some(interp);
         Ok(())
     })

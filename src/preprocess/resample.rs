@@ -56,7 +56,7 @@ pub fn resample_values(image: &Image, target: &Geometry, interpolator: Interpola
             // The prefilter reads the whole image: straight from its stored type.
             let coefficients = with_voxels!(&image.voxels, a => {
                 let voxels = a.as_standard_layout();
-                BSplineCoefficients::compute(contiguous(&voxels)?, size, bbox)
+                BSplineCoefficients::compute(contiguous(&voxels)?, size, bbox, image.geometry.dimension == 2)
             });
             run_scanlines_batched(&input, &output, &mut out, |coords, line| {
                 coefficients.evaluate_line(&input, coords, line)
@@ -463,12 +463,14 @@ struct BSplineCoefficients {
     /// Coefficients in the box, `[y][z][x]` (each kept row's z lines together, as the z pass
     /// leaves them).
     values: Vec<f64>,
+    /// A 2-D image, held as one z slice: ITK interpolates it over a 4×4 support.
+    planar: bool,
 }
 
 impl BSplineCoefficients {
     /// Filter along x, then y, then z (ITK's order); each pass runs over whole lines of the image
     /// but keeps only what later passes use.
-    fn compute<T: Scalar>(data: &[T], size: [usize; 3], bbox: [[usize; 2]; 3]) -> Self {
+    fn compute<T: Scalar>(data: &[T], size: [usize; 3], bbox: [[usize; 2]; 3], planar: bool) -> Self {
         let [nx, ny, nz] = size;
         let [bx, by, bz] = [
             bbox[0][1] - bbox[0][0] + 1,
@@ -535,6 +537,7 @@ impl BSplineCoefficients {
             bbox,
             extent: [bx, by, bz],
             values,
+            planar,
         }
     }
 
@@ -556,7 +559,13 @@ impl BSplineCoefficients {
             let (_, [sy, sz], rows) = match yz {
                 Some(cached) if cached.0 == key => cached,
                 _ => {
-                    let (sy, sz) = (self.axis_support(1, c[1]), self.axis_support(2, c[2]));
+                    let (sy, mut sz) = (self.axis_support(1, c[1]), self.axis_support(2, c[2]));
+                    if self.planar {
+                        // ITK sums a 2-D image's 16 terms (wx·wy)·c. Weights 1, 0, 0, 0 on the
+                        // placeholder z axis give exactly that sum: the first 16 of the 64
+                        // terms, then zeros.
+                        sz.weights = [1.0, 0.0, 0.0, 0.0];
+                    }
                     let [bx, _, bz] = self.extent;
                     let mut rows = [0u32; 16];
                     for (iz, &oz) in sz.offsets.iter().enumerate() {

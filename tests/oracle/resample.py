@@ -4,7 +4,8 @@ Usage: resample.py CASES.json
 CASES.json: {"cases": [{"image": VOL, "mask": VOL (optional), "ops": [OP, ...]}, ...]}
 VOL: {"file": "a.f64", "dtype": "int16", "size": [x, y, z], "spacing": [...], "origin": [...],
       "direction": [9 values, row-major]}; the file holds little-endian float64 in C order (z, y, x),
-      cast to `dtype` (masks: uint32) before use.
+      cast to `dtype` (masks: uint32) before use. A 2-D image has 2 sizes, spacings and origin
+      values and 4 direction values.
 OP (files are written beside CASES.json as little-endian float64, C order):
   {"kind": "resample", "target": GEOMETRY, "interpolator": "sitkBSpline", "out": "name"}
       sitk.Resample(image, target, identity, interpolator, 0) in the image's pixel type -> name.native.f64,
@@ -29,7 +30,7 @@ radiomics.setVerbosity(60)
 
 def load(base, vol, dtype):
     size = vol["size"]
-    arr = np.fromfile(os.path.join(base, vol["file"]), dtype="<f8").reshape(size[2], size[1], size[0])
+    arr = np.fromfile(os.path.join(base, vol["file"]), dtype="<f8").reshape(size[::-1])
     img = sitk.GetImageFromArray(arr.astype(dtype))
     set_geometry(img, vol)
     return img
