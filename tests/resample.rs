@@ -191,6 +191,13 @@ const INTERPOLATORS: [(Interpolator, &str); 3] = [
     (Interpolator::BSpline, "sitkBSpline"),
 ];
 
+/// The pixel types resampled, with numpy's names.
+const PIXEL_TYPES: [(PixelType, &str); 3] = [
+    (PixelType::I16, "int16"),
+    (PixelType::F32, "float32"),
+    (PixelType::F64, "float64"),
+];
+
 /// What to compare: the grid, the interpolator and the oracle's output name.
 type Expected = Vec<(Geometry, Interpolator, String)>;
 
@@ -249,16 +256,11 @@ fn resample_image_matches_simpleitk() {
     let dir = temp_dir("resample_image");
     let mut rng = Rng(0x5EED_0001);
     let interpolators = INTERPOLATORS;
-    let pixel_types = [
-        (PixelType::I16, "int16"),
-        (PixelType::F32, "float32"),
-        (PixelType::F64, "float64"),
-    ];
     let mut cases = Vec::new();
     let mut expected = Vec::new();
     for case in 0..45u64 {
         let g = random_geometry(&mut rng, case);
-        let (pt, dtype) = pixel_types[(case % 3) as usize];
+        let (pt, dtype) = PIXEL_TYPES[(case % 3) as usize];
         let image = random_image(&mut rng, &g, pt);
         let file = format!("img{case}.f64");
         let vol = write_volume(&dir, &file, image.values().as_slice().unwrap(), &g, dtype);
@@ -342,17 +344,12 @@ fn two_dimensional_images_match_simpleitk() {
     let Some(python) = oracle_python() else { return };
     let dir = temp_dir("resample_2d");
     let mut rng = Rng(0x5EED_0002);
-    let pixel_types = [
-        (PixelType::I16, "int16"),
-        (PixelType::F32, "float32"),
-        (PixelType::F64, "float64"),
-    ];
     let mut cases = Vec::new();
     let mut expected = Vec::new();
     for case in 0..30u64 {
         let size = [rng.int(5, 30) as usize, rng.int(5, 30) as usize];
         let g = random_geometry_2d(&mut rng, case, size);
-        let (pt, dtype) = pixel_types[(case % 3) as usize];
+        let (pt, dtype) = PIXEL_TYPES[(case % 3) as usize];
         let image = random_image(&mut rng, &g, pt);
         let file = format!("img{case}.f64");
         write_f64(&dir.join(&file), image.values().as_slice().unwrap());
