@@ -250,6 +250,29 @@ fn same_bits(ours: f64, theirs: f64) -> bool {
     ours.to_bits() == theirs.to_bits() || (ours.is_nan() && theirs.is_nan())
 }
 
+/// radscore's resampling of `image` onto `target` against the oracle's output `out`, bit for
+/// bit both before and after the cast to the image's pixel type; the number of voxels.
+fn assert_matches_simpleitk(dir: &Path, image: &Image, target: &Geometry, interp: Interpolator, out: &str) -> usize {
+    let theirs_double = read_f64(&dir.join(format!("{out}.double.f64")));
+    let theirs_native = read_f64(&dir.join(format!("{out}.native.f64")));
+    let ours_double = resample_values(image, target, interp).unwrap();
+    let ours_native = resample_image(image, target, interp).unwrap();
+    assert_eq!(ours_native.geometry, *target);
+    assert_eq!(ours_native.pixel_type, image.pixel_type);
+    assert_eq!(ours_double.len(), theirs_double.len(), "{out}");
+    let native = ours_native.values();
+    let native = native.as_slice().unwrap();
+    for (i, (&o, &t)) in ours_double.iter().zip(&theirs_double).enumerate() {
+        assert!(same_bits(o, t), "{out}: voxel {i}: ours {o:e} vs SimpleITK {t:e}");
+        let (on, tn) = (native[i], theirs_native[i]);
+        assert!(
+            same_bits(on, tn),
+            "{out}: voxel {i}: cast ours {on:e} vs SimpleITK {tn:e}"
+        );
+    }
+    ours_double.len()
+}
+
 #[test]
 fn resample_image_matches_simpleitk() {
     let Some(python) = oracle_python() else { return };
@@ -279,27 +302,14 @@ fn resample_image_matches_simpleitk() {
     for (image, targets) in expected.iter() {
         for (target, interp, out) in targets {
             let si = interpolators.iter().position(|(i, _)| i == interp).unwrap();
-            let theirs_double = read_f64(&dir.join(format!("{out}.double.f64")));
-            let theirs_native = read_f64(&dir.join(format!("{out}.native.f64")));
-            let ours_double = resample_values(image, target, *interp).unwrap();
-            let ours_native = resample_image(image, target, *interp).unwrap();
-            assert_eq!(ours_native.geometry, *target);
-            assert_eq!(ours_native.pixel_type, image.pixel_type);
-            let s = &mut stats[si];
-            let aligned = axis_aligned(&image.geometry) && axis_aligned(target);
             // Every direction, rotations included, bit for bit: ITK's continuous indices are
             // reproduced exactly (its SVD-based inverse included), so the casts agree too.
-            for (i, (&o, &t)) in ours_double.iter().zip(&theirs_double).enumerate() {
-                assert!(same_bits(o, t), "{out}: voxel {i}: ours {o:e} vs SimpleITK {t:e}");
-                let (on, tn) = (ours_native.values().as_slice().unwrap()[i], theirs_native[i]);
-                assert!(
-                    same_bits(on, tn),
-                    "{out}: voxel {i}: cast ours {on:e} vs SimpleITK {tn:e}"
-                );
-                s.compared += 1;
-                s.rotated += usize::from(!aligned);
+            let n = assert_matches_simpleitk(&dir, image, target, *interp, out);
+            let s = &mut stats[si];
+            s.compared += n;
+            if !(axis_aligned(&image.geometry) && axis_aligned(target)) {
+                s.rotated += n;
             }
-            assert_eq!(ours_double.len(), theirs_double.len());
         }
     }
     for ((_, name), s) in interpolators.iter().zip(&stats) {
@@ -343,7 +353,7 @@ fn random_geometry_2d(rng: &mut Rng, kind: u64, size: [usize; 2]) -> Geometry {
 fn two_dimensional_images_match_simpleitk() {
     let Some(python) = oracle_python() else { return };
     let dir = temp_dir("resample_2d");
-    let mut rng = Rng(0x5EED_0002);
+    let mut rng = Rng(0x5EED_0003);
     let mut cases = Vec::new();
     let mut expected = Vec::new();
     for case in 0..30u64 {
@@ -383,22 +393,8 @@ fn two_dimensional_images_match_simpleitk() {
     let mut compared = [0usize; 3];
     for (image, targets) in &expected {
         for (target, interp, out) in targets {
-            let theirs_double = read_f64(&dir.join(format!("{out}.double.f64")));
-            let theirs_native = read_f64(&dir.join(format!("{out}.native.f64")));
-            let ours_double = resample_values(image, target, *interp).unwrap();
-            let ours_native = resample_image(image, target, *interp).unwrap();
-            assert_eq!(ours_double.len(), theirs_double.len(), "{out}");
-            for (i, (&o, &t)) in ours_double.iter().zip(&theirs_double).enumerate() {
-                assert!(same_bits(o, t), "{out}: voxel {i}: ours {o:e} vs SimpleITK {t:e}");
-                let on = ours_native.values().as_slice().unwrap()[i];
-                assert!(
-                    same_bits(on, theirs_native[i]),
-                    "{out}: voxel {i}: cast ours {on:e} vs SimpleITK {:e}",
-                    theirs_native[i]
-                );
-            }
             let k = INTERPOLATORS.iter().position(|(i, _)| i == interp).unwrap();
-            compared[k] += ours_double.len();
+            compared[k] += assert_matches_simpleitk(&dir, image, target, *interp, out);
         }
     }
     for ((_, name), n) in INTERPOLATORS.iter().zip(compared) {
