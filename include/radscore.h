@@ -475,7 +475,9 @@ radscore_status radscore_settings_set_image_type(radscore_settings *settings,
                                                  int32_t enabled);
 
 /**
- * Number of worker threads for extraction (0 = all cores, the default).
+ * Number of worker threads for extraction (0 = all cores, the default). With a count, each
+ * calling thread keeps a pool of that many workers from its first extraction until it ends,
+ * so that later extractions start at once; calls from several threads each use their own.
  */
 radscore_status radscore_settings_set_threads(radscore_settings *settings, uint32_t threads);
 

@@ -260,7 +260,9 @@ pub unsafe extern "C" fn radscore_settings_set_image_type(
     })
 }
 
-/// Number of worker threads for extraction (0 = all cores, the default).
+/// Number of worker threads for extraction (0 = all cores, the default). With a count, each
+/// calling thread keeps a pool of that many workers from its first extraction until it ends,
+/// so that later extractions start at once; calls from several threads each use their own.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn radscore_settings_set_threads(
     settings: *mut radscore_settings,

@@ -455,66 +455,80 @@ static void test_model(void) {
     radscore_model_free(model);
 }
 
-/* 8 threads share one settings, image and mask (read-only) and must agree with 1 thread. */
+/* 8 threads share the settings, image and mask (read-only) and must agree with 1 thread, bit
+ * for bit: half of them on the shared pool (threads 0), half with 2 threads each, which builds
+ * each calling thread's own pool on its first call and reuses it on its second. */
 struct job {
     const radscore_settings *s;
     const radscore_image *img;
     const radscore_mask *m;
-    radscore_result *r;
-    int status;
+    radscore_result *r[2];
+    int status[2];
 };
 
 static void *run_job(void *arg) {
     struct job *j = (struct job *)arg;
-    j->status = radscore_extract(j->s, j->img, j->m, NULL, NULL, &j->r);
+    int k;
+    for (k = 0; k < 2; ++k) {
+        j->status[k] = radscore_extract(j->s, j->img, j->m, NULL, NULL, &j->r[k]);
+    }
     return NULL;
 }
 
 static void test_threads(void) {
     radscore_settings *s = NULL;
     radscore_settings *s1 = NULL;
+    radscore_settings *s2 = NULL;
     radscore_image *img = new_image();
     radscore_mask *m = new_mask();
     radscore_result *single = NULL;
     struct job jobs[8];
     pthread_t threads[8];
-    size_t t, i, n;
+    size_t t, i, n, k;
     CHECK(radscore_settings_new(&s) == RADSCORE_STATUS_OK);
     CHECK(radscore_settings_new(&s1) == RADSCORE_STATUS_OK);
+    CHECK(radscore_settings_new(&s2) == RADSCORE_STATUS_OK);
     CHECK(radscore_settings_set_threads(s1, 1) == RADSCORE_STATUS_OK);
+    CHECK(radscore_settings_set_threads(s2, 2) == RADSCORE_STATUS_OK);
     CHECK(radscore_extract(s1, img, m, NULL, NULL, &single) == RADSCORE_STATUS_OK);
     if (single == NULL) {
         radscore_settings_free(s);
         radscore_settings_free(s1);
+        radscore_settings_free(s2);
         radscore_image_free(img);
         radscore_mask_free(m);
         return;
     }
     for (t = 0; t < 8; ++t) {
-        jobs[t].s = s;
+        jobs[t].s = t % 2 ? s2 : s;
         jobs[t].img = img;
         jobs[t].m = m;
-        jobs[t].r = NULL;
-        jobs[t].status = -1;
+        for (k = 0; k < 2; ++k) {
+            jobs[t].r[k] = NULL;
+            jobs[t].status[k] = -1;
+        }
         CHECK(pthread_create(&threads[t], NULL, run_job, &jobs[t]) == 0);
     }
     for (t = 0; t < 8; ++t) {
         pthread_join(threads[t], NULL);
-        CHECK(jobs[t].status == RADSCORE_STATUS_OK);
-        n = radscore_result_count(jobs[t].r);
-        CHECK(n == radscore_result_count(single));
-        for (i = 0; i < n && n == radscore_result_count(single); ++i) {
-            double a = 0, b = 0;
-            radscore_result_value(jobs[t].r, i, &a);
-            radscore_result_value(single, i, &b);
-            CHECK(memcmp(&a, &b, sizeof a) == 0);
-            CHECK(strcmp(radscore_result_key(jobs[t].r, i), radscore_result_key(single, i)) == 0);
+        for (k = 0; k < 2; ++k) {
+            CHECK(jobs[t].status[k] == RADSCORE_STATUS_OK);
+            n = radscore_result_count(jobs[t].r[k]);
+            CHECK(n == radscore_result_count(single));
+            for (i = 0; i < n && n == radscore_result_count(single); ++i) {
+                double a = 0, b = 0;
+                radscore_result_value(jobs[t].r[k], i, &a);
+                radscore_result_value(single, i, &b);
+                CHECK(memcmp(&a, &b, sizeof a) == 0);
+                CHECK(strcmp(radscore_result_key(jobs[t].r[k], i), radscore_result_key(single, i)) == 0);
+            }
+            radscore_result_free(jobs[t].r[k]);
         }
-        radscore_result_free(jobs[t].r);
     }
     radscore_result_free(single);
     radscore_settings_free(s);
     radscore_settings_free(s1);
+    radscore_settings_free(s2);
     radscore_image_free(img);
     radscore_mask_free(m);
 }
