@@ -6,7 +6,8 @@
 //! it costs 15. Measured on the 50 mm benchmark lesion, one thread: 0.21 s → 0.18 s. glibc
 //! does the same with `GLIBC_TUNABLES=glibc.malloc.hugetlb=1`, which must be set before the
 //! process starts. It lives here because this module holds all of the crate's `unsafe`; the
-//! library never installs it (a host application owns its allocator).
+//! library never installs it (a host application owns its allocator), but the C API advises
+//! the buffers it copies a caller's volume into.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
@@ -43,8 +44,10 @@ unsafe impl GlobalAlloc for HugePageAllocator {
 }
 
 /// Advise the 2 MiB-aligned part of `[p, p + len)`; advice is only a hint, so its result is
-/// ignored (a kernel without THP says EINVAL and the block works as before).
-fn advise(p: *mut u8, len: usize) {
+/// ignored (a kernel without THP says EINVAL and the block works as before). Also used by the
+/// C API for the voxel buffers it copies callers' arrays into (`radscore_image_from_buffer`),
+/// as the host's allocator will not.
+pub(super) fn advise(p: *mut u8, len: usize) {
     #[cfg(target_os = "linux")]
     if !p.is_null() && len >= ADVISE_FROM {
         const HUGE_PAGE: usize = 2 << 20;

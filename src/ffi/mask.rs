@@ -2,6 +2,7 @@
 
 use std::ffi::c_char;
 
+use super::huge_pages::advise as advise_huge_pages;
 use crate::image::decode_to_labels;
 
 use super::error::{Failure, boundary, fail, radscore_status};
@@ -57,7 +58,13 @@ pub unsafe extern "C" fn radscore_mask_from_buffer(
         };
         let (bytes, t, g) =
             unsafe { buffer_arguments(data, data_len, pixel_type, dims, spacing, origin, direction, integer) }?;
-        let labels = decode_to_labels(bytes, t, cfg!(target_endian = "big"), g.shape_zyx())?;
+        let labels = decode_to_labels(
+            bytes,
+            t,
+            cfg!(target_endian = "big"),
+            g.shape_zyx(),
+            Some(advise_huge_pages),
+        )?;
         let mask = LabelMap::new(labels, g)?;
         // SAFETY: checked non-null.
         unsafe { write_out(out, new_handle(mask, None)) };

@@ -423,35 +423,65 @@ macro_rules! compact_sample {
 }
 compact_sample!(u8 => U8, i8 => I8, u16 => U16, i16 => I16, i32 => I32, f32 => F32);
 
+/// Told where a large buffer for voxels was just allocated, before any of them is written: the
+/// C API asks Linux for transparent huge pages there (`ffi::huge_pages::advise`), which the
+/// CLI's allocator does for every large block. Readers inside the library pass `None`.
+pub(crate) type FreshBuffer = fn(*mut u8, usize);
+
 /// Decode packed values of `pt` into image storage of `shape` (z, y, x); `bytes` must hold
-/// exactly the shape's values. Float NaN and infinities are kept.
-pub(crate) fn decode_to_voxels(bytes: &[u8], pt: PixelType, big_endian: bool, shape: [usize; 3]) -> Result<Voxels> {
+/// exactly the shape's values. Float NaN and infinities are kept. `fresh`: see [`FreshBuffer`].
+pub(crate) fn decode_to_voxels(
+    bytes: &[u8],
+    pt: PixelType,
+    big_endian: bool,
+    shape: [usize; 3],
+    fresh: Option<FreshBuffer>,
+) -> Result<Voxels> {
+    macro_rules! decode {
+        () => {
+            decode_array(bytes, pt, big_endian, shape, fresh)?
+        };
+    }
     Ok(match pt {
-        PixelType::U8 => Voxels::U8(decode_array(bytes, pt, big_endian, shape)?),
-        PixelType::I8 => Voxels::I8(decode_array(bytes, pt, big_endian, shape)?),
-        PixelType::U16 => Voxels::U16(decode_array(bytes, pt, big_endian, shape)?),
-        PixelType::I16 => Voxels::I16(decode_array(bytes, pt, big_endian, shape)?),
-        PixelType::I32 => Voxels::I32(decode_array(bytes, pt, big_endian, shape)?),
-        PixelType::F32 => Voxels::F32(decode_array(bytes, pt, big_endian, shape)?),
-        PixelType::U32 | PixelType::U64 | PixelType::I64 | PixelType::F64 => {
-            Voxels::F64(decode_array(bytes, pt, big_endian, shape)?)
-        }
+        PixelType::U8 => Voxels::U8(decode!()),
+        PixelType::I8 => Voxels::I8(decode!()),
+        PixelType::U16 => Voxels::U16(decode!()),
+        PixelType::I16 => Voxels::I16(decode!()),
+        PixelType::I32 => Voxels::I32(decode!()),
+        PixelType::F32 => Voxels::F32(decode!()),
+        PixelType::U32 | PixelType::U64 | PixelType::I64 | PixelType::F64 => Voxels::F64(decode!()),
     })
 }
 
 /// Decode packed labels of `pt` into label storage of `shape` (z, y, x), cast to uint32 as
-/// `sitk.Cast(mask, sitkUInt32)` unless they are uint8 or uint16.
-pub(crate) fn decode_to_labels(bytes: &[u8], pt: PixelType, big_endian: bool, shape: [usize; 3]) -> Result<Labels> {
+/// `sitk.Cast(mask, sitkUInt32)` unless they are uint8 or uint16. `fresh`: see [`FreshBuffer`].
+pub(crate) fn decode_to_labels(
+    bytes: &[u8],
+    pt: PixelType,
+    big_endian: bool,
+    shape: [usize; 3],
+    fresh: Option<FreshBuffer>,
+) -> Result<Labels> {
     Ok(match pt {
-        PixelType::U8 => Labels::U8(decode_array(bytes, pt, big_endian, shape)?),
-        PixelType::U16 => Labels::U16(decode_array(bytes, pt, big_endian, shape)?),
-        _ => Labels::U32(decode_array(bytes, pt, big_endian, shape)?),
+        PixelType::U8 => Labels::U8(decode_array(bytes, pt, big_endian, shape, fresh)?),
+        PixelType::U16 => Labels::U16(decode_array(bytes, pt, big_endian, shape, fresh)?),
+        _ => Labels::U32(decode_array(bytes, pt, big_endian, shape, fresh)?),
     })
 }
 
 /// Decode packed values of `pt` into a `[z, y, x]` array of `T`.
-fn decode_array<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: bool, shape: [usize; 3]) -> Result<Array3<T>> {
-    let mut values = Vec::with_capacity(shape.iter().product());
+fn decode_array<T: Sample>(
+    bytes: &[u8],
+    pt: PixelType,
+    big_endian: bool,
+    shape: [usize; 3],
+    fresh: Option<FreshBuffer>,
+) -> Result<Array3<T>> {
+    let count: usize = shape.iter().product();
+    let mut values: Vec<T> = Vec::with_capacity(count);
+    if let Some(fresh) = fresh {
+        fresh(values.as_mut_ptr().cast(), count * std::mem::size_of::<T>());
+    }
     decode_voxels_parallel(bytes, pt, big_endian, &mut values);
     Array3::from_shape_vec(shape, values)
         .map_err(|e| Error::InvalidArgument(format!("array of shape (z,y,x) {shape:?}: {e}")))

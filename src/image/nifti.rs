@@ -579,7 +579,7 @@ pub(super) fn read(path: &Path, split_inflate: bool) -> Result<Image> {
     if !must_rescale {
         // Decode straight into the stored type (see `Voxels`); niftilib reads non-finite
         // float voxels as 0.
-        let mut voxels = super::decode_to_voxels(data, pixel_type, h.big_endian, geometry.shape_zyx())?;
+        let mut voxels = super::decode_to_voxels(data, pixel_type, h.big_endian, geometry.shape_zyx(), None)?;
         match &mut voxels {
             Voxels::F32(a) => a.mapv_inplace(|v| if v.is_finite() { v } else { 0.0 }),
             Voxels::F64(a) => a.mapv_inplace(|v| if v.is_finite() { v } else { 0.0 }),
