@@ -12,7 +12,8 @@ with all threads: a lab's throughput, where cores take whole lesions (reading in
 A second table times the same extraction from memory, as the Slicer module and the C API run
 it: both tools get the volumes already loaded (SimpleITK, untimed); radscore's time includes
 copying the arrays in through the C API (`RadscoreLib.binding`), pyradiomics' is `execute()` on
-the SimpleITK images.
+the SimpleITK images. The C API copies the arrays in on the process's shared worker threads, so
+the 1-thread run also sets RAYON_NUM_THREADS=1: one core for all of its work.
 
 Usage: python bench/run.py [--repeats N] [--sizes 15,30,50,80]   (uses target/release/radscore,
 target/release/libradscore.so and the oracle venv's python, see tests/run_all.sh; builds
@@ -77,6 +78,9 @@ print(json.dumps({"seconds": dt, "features": n}))
 
 def run_in_memory(python, image, mask, tool):
     env = dict(os.environ, RADSCORE_LIBRARY=os.path.join(ROOT, "target", "release", "libradscore.so"))
+    if tool == "1":
+        # The copy into radscore runs on the process's shared pool, not the settings' threads.
+        env["RAYON_NUM_THREADS"] = "1"
     proc = subprocess.run([python, "-c", IN_MEMORY_CHILD, image, mask, tool,
                            os.path.join(ROOT, "slicer_module", "Radscore"), PARAMS],
                           capture_output=True, text=True, env=env)

@@ -225,7 +225,9 @@ radscore_status radscore_extract(const radscore_settings *settings,
  *
  * - `data`: `data_len` bytes of voxels of `pixel_type` (a `radscore_pixel_type`), native byte
  *   order, C order with dims `{k, j, i}` (slowest first: as numpy and Slicer's
- *   `arrayFromVolume` hand them). Copied; the caller keeps ownership.
+ *   `arrayFromVolume` hand them). Copied; the caller keeps ownership. A large buffer is
+ *   copied on the process's shared worker threads (all cores, or `RAYON_NUM_THREADS`), not
+ *   on the pool `radscore_settings_set_threads` sizes for an extraction.
  * - `spacing`: 3 doubles {x, y, z} (= {i, j, k}) in mm, > 0.
  * - `origin`: 3 doubles (LPS mm) or NULL for 0. `direction`: 9 doubles, row-major 3×3 whose
  *   columns are the i, j, k axis directions in LPS (ITK's GetDirection), or NULL for identity.
