@@ -82,10 +82,7 @@ fn pool_of(threads: usize) -> Result<Arc<rayon::ThreadPool>, Failure> {
     thread_local! {
         static POOLS: RefCell<Vec<(usize, Arc<rayon::ThreadPool>)>> = const { RefCell::new(Vec::new()) };
     }
-    POOLS.with(|pools| {
-        if let Some((_, pool)) = pools.borrow().iter().find(|(n, _)| *n == threads) {
-            return Ok(pool.clone());
-        }
+    let build = || {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -96,10 +93,20 @@ fn pool_of(threads: usize) -> Result<Arc<rayon::ThreadPool>, Failure> {
                 )
             })?;
         pool.broadcast(|_| ());
-        let pool = Arc::new(pool);
-        pools.borrow_mut().push((threads, pool.clone()));
-        Ok(pool)
-    })
+        Ok(Arc::new(pool))
+    };
+    // A call while the thread's locals are being torn down (from another local's destructor)
+    // gets a pool of its own, as before.
+    POOLS
+        .try_with(|pools| {
+            if let Some((_, pool)) = pools.borrow().iter().find(|(n, _)| *n == threads) {
+                return Ok(pool.clone());
+            }
+            let pool = build()?;
+            pools.borrow_mut().push((threads, pool.clone()));
+            Ok(pool)
+        })
+        .unwrap_or_else(|_| build())
 }
 
 /// Run the extraction on a rayon pool while the calling thread relays progress.
