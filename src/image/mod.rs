@@ -437,19 +437,16 @@ pub(crate) fn decode_to_voxels(
     shape: [usize; 3],
     fresh: Option<FreshBuffer>,
 ) -> Result<Voxels> {
-    macro_rules! decode {
-        () => {
-            decode_array(bytes, pt, big_endian, shape, fresh)?
-        };
-    }
     Ok(match pt {
-        PixelType::U8 => Voxels::U8(decode!()),
-        PixelType::I8 => Voxels::I8(decode!()),
-        PixelType::U16 => Voxels::U16(decode!()),
-        PixelType::I16 => Voxels::I16(decode!()),
-        PixelType::I32 => Voxels::I32(decode!()),
-        PixelType::F32 => Voxels::F32(decode!()),
-        PixelType::U32 | PixelType::U64 | PixelType::I64 | PixelType::F64 => Voxels::F64(decode!()),
+        PixelType::U8 => Voxels::U8(decode_array(bytes, pt, big_endian, shape, fresh)?),
+        PixelType::I8 => Voxels::I8(decode_array(bytes, pt, big_endian, shape, fresh)?),
+        PixelType::U16 => Voxels::U16(decode_array(bytes, pt, big_endian, shape, fresh)?),
+        PixelType::I16 => Voxels::I16(decode_array(bytes, pt, big_endian, shape, fresh)?),
+        PixelType::I32 => Voxels::I32(decode_array(bytes, pt, big_endian, shape, fresh)?),
+        PixelType::F32 => Voxels::F32(decode_array(bytes, pt, big_endian, shape, fresh)?),
+        PixelType::U32 | PixelType::U64 | PixelType::I64 | PixelType::F64 => {
+            Voxels::F64(decode_array(bytes, pt, big_endian, shape, fresh)?)
+        }
     })
 }
 
