@@ -630,7 +630,8 @@ impl SparePages {
     /// `count` zeroed values of a one-byte `T` in the spare pages, if they hold that many.
     /// Growing a smaller buffer costs more than fresh pages: reading a 30 mm lesion's mask into
     /// the 13 MB its CT's compressed bytes had left took 9 ms to grow and clear, against 3 ms
-    /// for a fresh buffer (one thread, CLI); the spare pages then stay for a later read.
+    /// for a fresh buffer (one thread, CLI); the spare pages then stay for a later read. So the
+    /// CT's compressed bytes are read into a buffer with room for such a mask (`read_piece`).
     fn take_for<T: Sample>(&mut self, count: usize) -> Option<Vec<T>> {
         if !Self::can_hold::<T>() || self.bytes.capacity() < count {
             return None;

@@ -1061,11 +1061,17 @@ fn read_piece<T: Sample>(
         }
         Encoding::Gzip => {
             // One-byte voxels (a mask's) can be inflated into the spare pages themselves; the
-            // compressed bytes of wider ones (a CT's) are read there instead.
+            // compressed bytes of wider ones (a CT's) are read there instead, into a buffer
+            // with room for one byte per voxel: a mask on the CT's grid, read next, then fits
+            // in the pages these bytes mapped and maps only the rest (a CT compresses to less
+            // than a byte per voxel). Capacity never written costs nothing; if it cannot be
+            // had, the read goes on without it.
             let mut compressed = if SparePages::can_hold::<T>() {
                 Vec::new()
             } else {
-                spare.take_empty()
+                let mut bytes = spare.take_empty();
+                let _ = bytes.try_reserve(need_values);
+                bytes
             };
             reader.read_to_end(&mut compressed).map_err(|e| io_error(source, e))?;
             if h.byte_skip == 0
