@@ -325,20 +325,25 @@ fn resample_image_matches_simpleitk() {
 /// their lines around the region the target needs (bracketed recursions stand in for the rest
 /// of each line): CT-like int16 with the box near the middle and at the image's edges, float32
 /// on a background of exact zeros (where the brackets cannot close and whole lines are
-/// filtered), float64 noise, and a rotated grid; bit for bit as SimpleITK, before and after
-/// the cast.
+/// filtered), float64 noise, a rotated grid, and a thin-slice CT windowed along z as well;
+/// bit for bit as SimpleITK, before and after the cast.
 #[test]
 fn bspline_on_wide_images_matches_simpleitk() {
     let Some(python) = oracle_python() else { return };
     let dir = temp_dir("resample_wide");
     let mut rng = Rng(0x5EED_0003);
-    let size = [330, 300, 4];
     let mut cases = Vec::new();
     let mut expected = Vec::new();
-    for case in 0..4u64 {
+    for case in 0..5u64 {
+        // Case 4 is a thin-slice CT, tall enough for a window along z too.
+        let (size, spacing) = if case == 4 {
+            ([64, 60, 170], [0.7, 0.7, 0.625])
+        } else {
+            ([330, 300, 4], [0.68, 0.68, 2.5])
+        };
         let g = Geometry {
             size,
-            spacing: [0.68, 0.68, 2.5],
+            spacing,
             origin: [-110.0, -95.0, 40.0],
             direction: if case == 3 {
                 direction(&mut rng, 3)
@@ -348,15 +353,16 @@ fn bspline_on_wide_images_matches_simpleitk() {
             dimension: 3,
         };
         let n = size.iter().product::<usize>();
-        let (cx, cy) = (165.0, 150.0);
+        let (cx, cy) = (size[0] as f64 / 2.0, size[1] as f64 / 2.0);
         let values: Vec<f64> = (0..n)
             .map(|i| {
                 let (x, y) = ((i % size[0]) as f64, ((i / size[0]) % size[1]) as f64);
-                let body = ((x - cx) / 140.0).powi(2) + ((y - cy) / 120.0).powi(2) < 1.0;
+                let body =
+                    ((x - cx) / (0.42 * size[0] as f64)).powi(2) + ((y - cy) / (0.4 * size[1] as f64)).powi(2) < 1.0;
                 let tissue = 40.0 + 25.0 * (x * 0.05).sin() + 60.0 * rng.uniform();
                 match case {
                     // Air at -1000 HU around a body.
-                    0 | 3 => (if body { tissue } else { -1000.0 + 20.0 * rng.uniform() }).round(),
+                    0 | 3 | 4 => (if body { tissue } else { -1000.0 + 20.0 * rng.uniform() }).round(),
                     // Exact zeros around the body.
                     1 => (if body { tissue as f32 + 0.123 } else { 0.0 }) as f64,
                     _ => 3000.0 * rng.uniform() - 1500.0,
@@ -387,7 +393,11 @@ fn bspline_on_wide_images_matches_simpleitk() {
             let target = Geometry {
                 size: [24, 20, 5],
                 spacing: [1.0, 1.0, 1.0],
-                origin: g.index_to_physical([at[0] * (size[0] - 1) as f64, at[1] * (size[1] - 1) as f64, 1.0]),
+                origin: g.index_to_physical([
+                    at[0] * (size[0] - 1) as f64,
+                    at[1] * (size[1] - 1) as f64,
+                    if case == 4 { at[0] * (size[2] - 1) as f64 } else { 1.0 },
+                ]),
                 direction: g.direction,
                 dimension: 3,
             };

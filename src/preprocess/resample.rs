@@ -497,6 +497,19 @@ impl BSplineCoefficients {
     /// magnitude) is finite, passes 1 and 2 filter only windows of the lines around the box,
     /// [`Bracket`]s standing in for the rest, with the same result bit for bit.
     fn compute<T: Scalar>(data: &[T], size: [usize; 3], bbox: [[usize; 2]; 3], planar: bool, input_bound: f64) -> Self {
+        Self::compute_windowed(data, size, bbox, planar, input_bound, true)
+    }
+
+    /// [`Self::compute`], the z pass windowed too if `z_window` (turned off when its brackets
+    /// do not meet: the slices outside the window were then never filtered).
+    fn compute_windowed<T: Scalar>(
+        data: &[T],
+        size: [usize; 3],
+        bbox: [[usize; 2]; 3],
+        planar: bool,
+        input_bound: f64,
+        z_window: bool,
+    ) -> Self {
         let [nx, ny, nz] = size;
         let [bx, by, bz] = [
             bbox[0][1] - bbox[0][0] + 1,
@@ -510,12 +523,19 @@ impl BSplineCoefficients {
         // [z][by][bx]. Lines are filtered X_LANES at a time, interleaved, so that independent
         // recursions hide each other's latency.
         let x_bounds = PrefilterBounds::for_input(input_bound);
+        let y_bounds = PrefilterBounds::for_input(x_bounds.output);
+        let z_bounds = PrefilterBounds::for_input(y_bounds.output);
         let windows = (input_bound.is_finite() && (bx + 2 * WINDOW_MARGIN < nx || by + 2 * WINDOW_MARGIN < ny))
-            .then(|| [x_bounds, PrefilterBounds::for_input(x_bounds.output)]);
-        let mut after_y = vec![0.0; nz * by * bx];
+            .then_some([x_bounds, y_bounds]);
+        let z_keep = [z0, z0 + bz - 1];
+        // Only the slices the z pass reads: with a z window, those around the box.
+        let z_window = z_window && input_bound.is_finite() && bz + 2 * WINDOW_MARGIN < nz;
+        let [zlo, zhi] = if z_window { window(z_keep, nz) } else { [0, nz - 1] };
+        let wz = zhi - zlo + 1;
+        let mut after_y = vec![0.0; wz * by * bx];
         after_y
             .par_chunks_mut(by * bx)
-            .zip(data.par_chunks(ny * nx))
+            .zip(data[zlo * ny * nx..(zhi + 1) * ny * nx].par_chunks(ny * nx))
             .for_each_init(
                 || (vec![[0.0; X_LANES]; nx], vec![0.0; nx], vec![0.0; ny * bx]),
                 |(group, line, slab), (dst, src)| {
@@ -556,17 +576,31 @@ impl BSplineCoefficients {
         // Pass 3 (z): per kept row y, the z lines of the kept columns, filtered in a slab of
         // [nz][bx] and kept straight in the row's part of the result → [by][bz][bx].
         let mut values = vec![0.0; by * bz * bx];
-        values.par_chunks_mut(bz * bx).enumerate().for_each_init(
-            || vec![0.0; nz * bx],
-            |slab, (y, dst)| {
-                for z in 0..nz {
-                    let src = &after_y[(z * by + y) * bx..(z * by + y + 1) * bx];
-                    slab[z * bx..(z + 1) * bx].copy_from_slice(src);
-                }
-                prefilter_lanes(slab, nz, bx);
-                dst.copy_from_slice(&slab[z0 * bx..(z0 + bz) * bx]);
-            },
-        );
+        let z_window_met = values
+            .par_chunks_mut(bz * bx)
+            .enumerate()
+            .map_init(
+                || vec![0.0; wz * bx],
+                |slab, (y, dst)| {
+                    for z in 0..wz {
+                        let src = &after_y[(z * by + y) * bx..(z * by + y + 1) * bx];
+                        slab[z * bx..(z + 1) * bx].copy_from_slice(src);
+                    }
+                    if z_window {
+                        if !prefilter_lanes_window(slab, bx, nz, zlo, z_keep, z_bounds) {
+                            return false;
+                        }
+                    } else {
+                        prefilter_lanes(slab, nz, bx);
+                    }
+                    dst.copy_from_slice(&slab[(z0 - zlo) * bx..(z0 - zlo + bz) * bx]);
+                    true
+                },
+            )
+            .all(|met| met);
+        if !z_window_met {
+            return Self::compute_windowed(data, size, bbox, planar, input_bound, false);
+        }
         BSplineCoefficients {
             size,
             bbox,
@@ -1433,6 +1467,18 @@ mod tests {
         for bbox in boxes(size, &mut rng) {
             assert_windows_exact(&hu, size, bbox, 32768.0);
         }
+        // A thin-slice CT, tall enough for the z window too.
+        let tall = generate(&PhantomSpec {
+            size: [40, 36, 200],
+            spacing: [0.7, 0.7, 0.6],
+            lesion_diameter_mm: 12.0,
+            ..PhantomSpec::default()
+        })
+        .unwrap();
+        let tall_hu: Vec<i16> = tall.image.values().iter().map(|&v| v as i16).collect();
+        for bbox in boxes(tall.image.geometry.size, &mut rng) {
+            assert_windows_exact(&tall_hu, tall.image.geometry.size, bbox, 32768.0);
+        }
         // Not vacuously: on a CT the brackets close and the windows are what is used.
         let (keep, extent) = ([40, 50], [30, 25]);
         let mut group = vec![[0.0; X_LANES]; size[0]];
@@ -1452,7 +1498,12 @@ mod tests {
 
     #[test]
     fn windowed_prefilter_equals_whole_lines_on_noise_and_zeros() {
-        let size = [230, 210, 3];
+        for size in [[230, 210, 3], [20, 18, 190]] {
+            noise_and_zeros(size);
+        }
+    }
+
+    fn noise_and_zeros(size: [usize; 3]) {
         let n = size.iter().product::<usize>();
         let mut rng = Rng(5);
         // Full-range int16 noise: the brackets start as wide as they can.
@@ -1461,12 +1512,13 @@ mod tests {
         // line is filtered instead.
         let zeros: Vec<f32> = (0..n)
             .map(|i| {
-                let (x, y) = (i % size[0], (i / size[0]) % size[1]);
-                if (100..130).contains(&x) && (90..120).contains(&y) {
-                    1000.0 * rng.uniform() as f32
+                let (x, y, z) = (i % size[0], (i / size[0]) % size[1], i / (size[0] * size[1]));
+                let inside = if size[2] > 100 {
+                    (80..110).contains(&z)
                 } else {
-                    0.0
-                }
+                    (100..130).contains(&x) && (90..120).contains(&y)
+                };
+                if inside { 1000.0 * rng.uniform() as f32 } else { 0.0 }
             })
             .collect();
         let tiny: Vec<f64> = (0..n).map(|_| (rng.uniform() - 0.5) * 1e-6).collect();
@@ -1475,6 +1527,9 @@ mod tests {
             let zero_bound = zeros.iter().fold(0.0f64, |m, &v| m.max(v.abs() as f64));
             assert_windows_exact(&zeros, size, bbox, zero_bound);
             assert_windows_exact(&tiny, size, bbox, 1e-6);
+        }
+        if size[2] > 100 {
+            return;
         }
         // Far from the object, in the zeros, the brackets cannot close: the whole lines were
         // filtered there.
