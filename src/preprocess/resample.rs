@@ -57,7 +57,12 @@ pub fn resample_values(image: &Image, target: &Geometry, interpolator: Interpola
             let coefficients = with_voxels!(&image.voxels, a => {
                 let voxels = a.as_standard_layout();
                 let data = contiguous(&voxels)?;
-                let bound = magnitude_bound(&image.voxels, data);
+                // A float image's bound costs a pass over it: only where a window can be used.
+                let bound = if (0..3).any(|a| window_leaves_out(bbox[a], size[a])) {
+                    magnitude_bound(&image.voxels, data)
+                } else {
+                    f64::INFINITY
+                };
                 BSplineCoefficients::compute(data, size, bbox, image.geometry.dimension == 2, bound)
             });
             run_scanlines_batched(&input, &output, &mut out, |coords, line| {
@@ -525,11 +530,11 @@ impl BSplineCoefficients {
         let x_bounds = PrefilterBounds::for_input(input_bound);
         let y_bounds = PrefilterBounds::for_input(x_bounds.output);
         let z_bounds = PrefilterBounds::for_input(y_bounds.output);
-        let windows = (input_bound.is_finite() && (bx + 2 * WINDOW_MARGIN < nx || by + 2 * WINDOW_MARGIN < ny))
+        let windows = (input_bound.is_finite() && (window_leaves_out(bbox[0], nx) || window_leaves_out(bbox[1], ny)))
             .then_some([x_bounds, y_bounds]);
         let z_keep = [z0, z0 + bz - 1];
         // Only the slices the z pass reads: with a z window, those around the box.
-        let z_window = z_window && input_bound.is_finite() && bz + 2 * WINDOW_MARGIN < nz;
+        let z_window = z_window && input_bound.is_finite() && window_leaves_out(z_keep, nz);
         let [zlo, zhi] = if z_window { window(z_keep, nz) } else { [0, nz - 1] };
         let wz = zhi - zlo + 1;
         let mut after_y = vec![0.0; wz * by * bx];
@@ -587,7 +592,7 @@ impl BSplineCoefficients {
                         slab[z * bx..(z + 1) * bx].copy_from_slice(src);
                     }
                     if z_window {
-                        if !prefilter_lanes_window(slab, bx, nz, zlo, z_keep, z_bounds) {
+                        if !prefilter_lanes_window(slab, bx, nz, zlo, z_keep, Some(z_bounds)) {
                             return false;
                         }
                     } else {
@@ -862,7 +867,6 @@ fn prefilter_group<const L: usize>(s: &mut [[f64; L]], keep_from: usize) {
 /// written once instead of once for the samples and again for the recursion.
 fn prefilter_rows<T: Scalar, const L: usize>(rows: &[&[T]; L], gain: f64, s: &mut [[f64; L]], keep_from: usize) {
     let n = s.len();
-    let z = bspline_pole();
     let horizon = bspline_horizon();
     // Short lines take the plain path. So would lines of another length than the group (the
     // caller never passes one); checking it here also lets the reads below skip bounds checks.
@@ -873,22 +877,9 @@ fn prefilter_rows<T: Scalar, const L: usize>(rows: &[&[T]; L], gain: f64, s: &mu
         prefilter_group(s, keep_from);
         return;
     }
-    for (x, lanes) in s[..horizon].iter_mut().enumerate() {
-        *lanes = std::array::from_fn(|k| rows[k][x].into() * gain);
-    }
-    causal_initial(s, horizon);
-    let mut previous = s[0];
-    for quad in s[1..horizon].iter_mut() {
-        for (v, p) in quad.iter_mut().zip(previous) {
-            *v += z * p;
-        }
-        previous = *quad;
-    }
-    for (x, quad) in s.iter_mut().enumerate().skip(horizon) {
-        *quad = std::array::from_fn(|k| rows[k][x].into() * gain + z * previous[k]);
-        previous = *quad;
-    }
-    anti_causal(s, keep_from);
+    // The whole line as its own window: exact at both ends, nothing to bracket.
+    let whole = prefilter_rows_window(rows, gain, s, 0, [keep_from.min(n - 1), n - 1], None);
+    assert!(whole, "a whole line needs no bracket");
 }
 
 /// The causal initial coefficient of `L` interleaved lines longer than `horizon`: ITK's
@@ -939,6 +930,11 @@ fn window(keep: [usize; 2], n: usize) -> [usize; 2] {
         keep[0].saturating_sub(WINDOW_MARGIN),
         (keep[1] + WINDOW_MARGIN).min(n - 1),
     ]
+}
+
+/// Whether a [`window`] around `keep` (inclusive) leaves part of a line of `n` samples out.
+fn window_leaves_out(keep: [usize; 2], n: usize) -> bool {
+    keep[1] - keep[0] + 1 + 2 * WINDOW_MARGIN < n
 }
 
 /// Bounds of the prefilter's values for input samples of magnitude at most `input`: the causal
@@ -997,17 +993,19 @@ impl<const L: usize> Bracket<L> {
     }
 }
 
-/// [`prefilter_rows`] on the window `lo..lo + s.len()` of `L` lines of `n` samples, keeping
-/// `keep` (absolute, inclusive, inside the window): where the window starts after the line's
-/// start or ends before its end, a [`Bracket`] over [`WINDOW_MARGIN`] samples stands in for the
-/// samples left out. Returns `false`, with `s` unusable, if a bracket did not close.
+/// The prefilter of `L` interleaved lines of `n` samples read straight from the image (`rows`,
+/// gained on the way) over the window `lo..lo + s.len()`, keeping `keep` (absolute, inclusive,
+/// inside the window). Where the window starts after the line's start or ends before its end,
+/// a [`Bracket`] from `bounds` over the samples before `keep` stands in for the samples left
+/// out. Returns `false`, with `s` unusable, if a bracket did not close or was needed without
+/// `bounds`.
 fn prefilter_rows_window<T: Scalar, const L: usize>(
     rows: &[&[T]; L],
     gain: f64,
     s: &mut [[f64; L]],
     lo: usize,
     keep: [usize; 2],
-    bounds: PrefilterBounds,
+    bounds: Option<PrefilterBounds>,
 ) -> bool {
     let n = rows[0].len();
     let w = s.len();
@@ -1035,6 +1033,7 @@ fn prefilter_rows_window<T: Scalar, const L: usize>(
         }
         first = horizon;
     } else {
+        let Some(bounds) = bounds else { return false };
         let mut bracket = Bracket::<L>::new(bounds.causal);
         let gained = (0..a).map(|x| -> [f64; L] { std::array::from_fn(|k| rows[k][x].into() * gain) });
         for f in gained {
@@ -1061,6 +1060,7 @@ fn prefilter_rows_window<T: Scalar, const L: usize>(
         next = s[w - 1];
         last = w - 1;
     } else {
+        let Some(bounds) = bounds else { return false };
         let mut bracket = Bracket::<L>::new(bounds.output);
         for quad in s[b + 1..].iter().rev() {
             bracket.low = std::array::from_fn(|k| z * (bracket.low[k] - quad[k]));
@@ -1088,13 +1088,16 @@ fn prefilter_lanes_window(
     n: usize,
     lo: usize,
     keep: [usize; 2],
-    bounds: PrefilterBounds,
+    bounds: Option<PrefilterBounds>,
 ) -> bool {
     let w = buf.len() / lanes.max(1);
     let z = bspline_pole();
     let horizon = bspline_horizon();
     let (a, b) = (keep[0] - lo, keep[1] - lo);
-    if lanes == 0 || lo + w > n || b >= w || horizon >= n || (lo == 0 && horizon >= w) {
+    // A window that starts at the line's start needs the samples of the initial coefficient:
+    // the first `horizon`, or the whole line if it is that short.
+    let whole = lo == 0 && w == n;
+    if lanes == 0 || n < 2 || lo + w > n || b >= w || (lo == 0 && horizon >= w && !whole) {
         return false;
     }
     let gain = bspline_gain();
@@ -1109,16 +1112,21 @@ fn prefilter_lanes_window(
             .all(|(l, h)| l.to_bits() == h.to_bits() && *l != 0.0)
     };
     let first = if lo == 0 {
-        let (first, rest) = buf.split_at_mut(lanes);
-        let mut zn = z;
-        for k in 1..horizon {
-            for (s, &v) in first.iter_mut().zip(&rest[(k - 1) * lanes..k * lanes]) {
-                *s += zn * v;
+        if horizon < n {
+            let (first, rest) = buf.split_at_mut(lanes);
+            let mut zn = z;
+            for k in 1..horizon {
+                for (s, &v) in first.iter_mut().zip(&rest[(k - 1) * lanes..k * lanes]) {
+                    *s += zn * v;
+                }
+                zn *= z;
             }
-            zn *= z;
+        } else {
+            prefilter_lanes_full_init(buf, n, lanes);
         }
         1
     } else {
+        let Some(bounds) = bounds else { return false };
         low.fill(-bounds.causal);
         high.fill(bounds.causal);
         for row in buf[..a * lanes].chunks_exact(lanes) {
@@ -1148,6 +1156,7 @@ fn prefilter_lanes_window(
         }
         w - 1
     } else {
+        let Some(bounds) = bounds else { return false };
         low.fill(-bounds.output);
         high.fill(bounds.output);
         for row in buf[(b + 1) * lanes..].chunks_exact(lanes).rev() {
@@ -1203,7 +1212,7 @@ fn windowed_slice<T: Scalar>(
     let mut y = ylo;
     while y + X_LANES <= yhi + 1 {
         let rows: [&[T]; X_LANES] = std::array::from_fn(|k| row(y + k));
-        if !prefilter_rows_window(&rows, gain, &mut group[..wx], xlo, x_keep, x_bounds) {
+        if !prefilter_rows_window(&rows, gain, &mut group[..wx], xlo, x_keep, Some(x_bounds)) {
             return false;
         }
         for lane in 0..X_LANES {
@@ -1213,7 +1222,7 @@ fn windowed_slice<T: Scalar>(
     }
     let mut single = vec![[0.0; 1]; if y <= yhi { wx } else { 0 }];
     for y in y..=yhi {
-        if !prefilter_rows_window(&[row(y)], gain, &mut single, xlo, x_keep, x_bounds) {
+        if !prefilter_rows_window(&[row(y)], gain, &mut single, xlo, x_keep, Some(x_bounds)) {
             return false;
         }
         let dst = &mut slab[(y - ylo) * bx..(y - ylo + 1) * bx];
@@ -1222,7 +1231,7 @@ fn windowed_slice<T: Scalar>(
         }
     }
     let window_rows = &mut slab[..wy * bx];
-    if !prefilter_lanes_window(window_rows, bx, ny, ylo, y_keep, y_bounds) {
+    if !prefilter_lanes_window(window_rows, bx, ny, ylo, y_keep, Some(y_bounds)) {
         return false;
     }
     slab.copy_within((y_keep[0] - ylo) * bx..(y_keep[1] - ylo + 1) * bx, 0);
@@ -1257,51 +1266,9 @@ fn prefilter_lanes(buf: &mut [f64], n: usize, lanes: usize) {
         // ITK leaves a line of one sample unchanged.
         return;
     }
-    let z = bspline_pole();
-    let gain = bspline_gain();
-    for v in buf.iter_mut() {
-        *v *= gain;
-    }
-    // Causal initial coefficient.
-    let horizon = bspline_horizon();
-    if horizon < n {
-        let (first, rest) = buf.split_at_mut(lanes);
-        let mut zn = z;
-        for k in 1..horizon {
-            let row = &rest[(k - 1) * lanes..k * lanes];
-            for (s, &v) in first.iter_mut().zip(row) {
-                *s += zn * v;
-            }
-            zn *= z;
-        }
-    } else {
-        prefilter_lanes_full_init(buf, n, lanes);
-    }
-    // Causal recursion.
-    for k in 1..n {
-        let (done, current) = buf.split_at_mut(k * lanes);
-        let previous = &done[(k - 1) * lanes..];
-        for (s, &p) in current[..lanes].iter_mut().zip(previous) {
-            *s += z * p;
-        }
-    }
-    // Anti-causal initial coefficient (mirror boundary).
-    let factor = z / (z * z - 1.0);
-    {
-        let (head, last) = buf.split_at_mut((n - 1) * lanes);
-        let before_last = &head[(n - 2) * lanes..];
-        for (s, &p) in last.iter_mut().zip(before_last) {
-            *s = factor * (z * p + *s);
-        }
-    }
-    // Anti-causal recursion.
-    for k in (0..n - 1).rev() {
-        let (head, tail) = buf.split_at_mut((k + 1) * lanes);
-        let current = &mut head[k * lanes..];
-        for (s, &nx) in current.iter_mut().zip(&tail[..lanes]) {
-            *s = z * (nx - *s);
-        }
-    }
+    // The whole line as its own window: exact at both ends, nothing to bracket.
+    let whole = prefilter_lanes_window(buf, lanes, n, 0, [0, n - 1], None);
+    assert!(whole, "a whole line needs no bracket");
 }
 
 /// LabelShapeStatistics bounding box of `label`: lower index and size (x, y, z).
