@@ -331,7 +331,7 @@ fn resample_image_matches_simpleitk() {
 fn bspline_on_wide_images_matches_simpleitk() {
     let Some(python) = oracle_python() else { return };
     let dir = temp_dir("resample_wide");
-    let mut rng = Rng(0x5EED_0003);
+    let mut rng = Rng(0x5EED_0004);
     let mut cases = Vec::new();
     let mut expected = Vec::new();
     for case in 0..5u64 {

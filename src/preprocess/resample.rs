@@ -910,8 +910,16 @@ fn anti_causal<const L: usize>(s: &mut [[f64; L]], keep_from: usize) {
     for (v, p) in s[n - 1].iter_mut().zip(before_last) {
         *v = factor * (z * p + *v);
     }
-    let mut next = s[n - 1];
-    for quad in s[keep_from.min(n - 1)..n - 1].iter_mut().rev() {
+    let next = s[n - 1];
+    anti_causal_recursion(&mut s[keep_from.min(n - 1)..n - 1], next);
+}
+
+/// The anti-causal recursion over `s` (causal values in, coefficients out), from its last
+/// sample down, `next` being the coefficient just after it.
+#[inline(always)]
+fn anti_causal_recursion<const L: usize>(s: &mut [[f64; L]], mut next: [f64; L]) {
+    let z = bspline_pole();
+    for quad in s.iter_mut().rev() {
         for (v, nx) in quad.iter_mut().zip(next) {
             *v = z * (nx - *v);
         }
@@ -985,12 +993,34 @@ impl<const L: usize> Bracket<L> {
     /// The common state, if every lane's runs met at a non-zero value (a zero's sign is the
     /// one thing the order cannot tell).
     fn met(&self) -> Option<[f64; L]> {
-        self.low
-            .iter()
-            .zip(&self.high)
-            .all(|(l, h)| l.to_bits() == h.to_bits() && *l != 0.0)
-            .then_some(self.low)
+        runs_met(&self.low, &self.high).then_some(self.low)
     }
+}
+
+/// Whether every lane's two bracketing runs hold the same non-zero value.
+fn runs_met(low: &[f64], high: &[f64]) -> bool {
+    low.iter()
+        .zip(high)
+        .all(|(l, h)| l.to_bits() == h.to_bits() && *l != 0.0)
+}
+
+/// [`Bracket`] for `lanes` interleaved lines stored row after row: both runs of `step(state,
+/// sample)` over `rows` (in the recursion's order) from ∓`bound`; their common state if they met.
+fn bracket_lanes<'a>(
+    rows: impl Iterator<Item = &'a [f64]>,
+    lanes: usize,
+    bound: f64,
+    step: impl Fn(f64, f64) -> f64,
+) -> Option<Vec<f64>> {
+    let mut low = vec![-bound; lanes];
+    let mut high = vec![bound; lanes];
+    for row in rows {
+        for ((l, h), &v) in low.iter_mut().zip(high.iter_mut()).zip(row) {
+            *l = step(*l, v);
+            *h = step(*h, v);
+        }
+    }
+    runs_met(&low, &high).then_some(low)
 }
 
 /// The prefilter of `L` interleaved lines of `n` samples read straight from the image (`rows`,
@@ -1049,16 +1079,8 @@ fn prefilter_rows_window<T: Scalar, const L: usize>(
         previous = *quad;
     }
     // Anti-causal: exact from the line's end, or bracketed down to the kept part.
-    let mut next;
-    let last;
     if lo + w == n {
-        let factor = z / (z * z - 1.0);
-        let before_last = s[w - 2];
-        for (v, p) in s[w - 1].iter_mut().zip(before_last) {
-            *v = factor * (z * p + *v);
-        }
-        next = s[w - 1];
-        last = w - 1;
+        anti_causal(s, a);
     } else {
         let Some(bounds) = bounds else { return false };
         let mut bracket = Bracket::<L>::new(bounds.output);
@@ -1066,15 +1088,8 @@ fn prefilter_rows_window<T: Scalar, const L: usize>(
             bracket.low = std::array::from_fn(|k| z * (bracket.low[k] - quad[k]));
             bracket.high = std::array::from_fn(|k| z * (bracket.high[k] - quad[k]));
         }
-        let Some(met) = bracket.met() else { return false };
-        next = met;
-        last = b + 1;
-    }
-    for quad in s[a..last].iter_mut().rev() {
-        for (v, nx) in quad.iter_mut().zip(next) {
-            *v = z * (nx - *v);
-        }
-        next = *quad;
+        let Some(next) = bracket.met() else { return false };
+        anti_causal_recursion(&mut s[a..b + 1], next);
     }
     true
 }
@@ -1104,13 +1119,6 @@ fn prefilter_lanes_window(
     for v in buf.iter_mut() {
         *v *= gain;
     }
-    let mut low = vec![0.0; lanes];
-    let mut high = vec![0.0; lanes];
-    let met = |low: &[f64], high: &[f64]| {
-        low.iter()
-            .zip(high)
-            .all(|(l, h)| l.to_bits() == h.to_bits() && *l != 0.0)
-    };
     let first = if lo == 0 {
         if horizon < n {
             let (first, rest) = buf.split_at_mut(lanes);
@@ -1127,19 +1135,12 @@ fn prefilter_lanes_window(
         1
     } else {
         let Some(bounds) = bounds else { return false };
-        low.fill(-bounds.causal);
-        high.fill(bounds.causal);
-        for row in buf[..a * lanes].chunks_exact(lanes) {
-            for ((l, h), &f) in low.iter_mut().zip(high.iter_mut()).zip(row) {
-                *l = f + z * *l;
-                *h = f + z * *h;
-            }
-        }
-        if !met(&low, &high) {
+        let rows = buf[..a * lanes].chunks_exact(lanes);
+        let Some(state) = bracket_lanes(rows, lanes, bounds.causal, |c, f| f + z * c) else {
             return false;
-        }
+        };
         // The state before the kept part, where the recursion below reads it.
-        buf[(a - 1) * lanes..a * lanes].copy_from_slice(&low);
+        buf[(a - 1) * lanes..a * lanes].copy_from_slice(&state);
         a
     };
     for k in first..w {
@@ -1157,18 +1158,11 @@ fn prefilter_lanes_window(
         w - 1
     } else {
         let Some(bounds) = bounds else { return false };
-        low.fill(-bounds.output);
-        high.fill(bounds.output);
-        for row in buf[(b + 1) * lanes..].chunks_exact(lanes).rev() {
-            for ((l, h), &c) in low.iter_mut().zip(high.iter_mut()).zip(row) {
-                *l = z * (*l - c);
-                *h = z * (*h - c);
-            }
-        }
-        if !met(&low, &high) {
+        let rows = buf[(b + 1) * lanes..].chunks_exact(lanes).rev();
+        let Some(state) = bracket_lanes(rows, lanes, bounds.output, |c, v| z * (c - v)) else {
             return false;
-        }
-        buf[(b + 1) * lanes..(b + 2) * lanes].copy_from_slice(&low);
+        };
+        buf[(b + 1) * lanes..(b + 2) * lanes].copy_from_slice(&state);
         b + 1
     };
     for k in (a..last).rev() {
