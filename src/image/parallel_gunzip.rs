@@ -756,7 +756,6 @@ impl<'a> MarkerInflater<'a> {
     #[inline(always)]
     fn copy(&mut self, length: usize, distance: usize) -> Option<()> {
         let n = self.n;
-
         if distance > n {
             return self.copy_from_window(length, distance);
         }
