@@ -122,16 +122,32 @@ impl Lesion {
 /// Generate a phantom.
 pub fn generate(spec: &PhantomSpec) -> Result<Phantom> {
     let [nx, ny, nz] = spec.size;
-    if nx < 16 || ny < 16 || nz < 2 || spec.spacing.iter().any(|&s| !(s > 0.0)) {
+    if nx < 16 || ny < 16 || nz < 2 || spec.spacing.iter().any(|&s| !(s > 0.0 && s.is_finite())) {
         return Err(Error::InvalidArgument(format!(
-            "phantom needs at least 16×16×2 voxels and positive spacing, got {:?} at {:?} mm",
+            "phantom needs at least 16×16×2 voxels and positive, finite spacing, got {:?} at {:?} mm",
             spec.size, spec.spacing
         )));
     }
-    if !(spec.lesion_diameter_mm > 0.0) {
+    // The generator holds 14 bytes per voxel (noise, HU, labels) besides the volumes it returns.
+    const MAX_VOXELS: usize = 1 << 28;
+    match nx.checked_mul(ny).and_then(|n| n.checked_mul(nz)) {
+        Some(n) if n <= MAX_VOXELS => {}
+        _ => {
+            return Err(Error::InvalidArgument(format!(
+                "phantom of {nx}×{ny}×{nz} voxels is too large: at most {MAX_VOXELS} voxels"
+            )));
+        }
+    }
+    if !(spec.lesion_diameter_mm > 0.0 && spec.lesion_diameter_mm.is_finite()) {
         return Err(Error::InvalidArgument(format!(
-            "lesion diameter must be > 0 mm, got {}",
+            "lesion diameter must be a finite number > 0 mm, got {}",
             spec.lesion_diameter_mm
+        )));
+    }
+    if !spec.noise_hu.is_finite() {
+        return Err(Error::InvalidArgument(format!(
+            "noise must be a finite number of HU, got {}",
+            spec.noise_hu
         )));
     }
     let mut rng = Rng(spec.seed ^ 0x5EED_CAFE);
@@ -156,7 +172,12 @@ pub fn generate(spec: &PhantomSpec) -> Result<Phantom> {
         let c2 = [
             c1[0] + (d1 / 2.0 + d2 / 2.0 + 8.0),
             c1[1] - (d1 / 4.0),
-            (c1[2] + rng.range(-1.0, 1.0) * sz).clamp(d2 / 2.0, extent[2] - d2 / 2.0),
+            // Within the volume's z extent, or at its middle when the lesion is thicker.
+            if extent[2] > d2 {
+                (c1[2] + rng.range(-1.0, 1.0) * sz).clamp(d2 / 2.0, extent[2] - d2 / 2.0)
+            } else {
+                mid[2]
+            },
         ];
         lesions.push(Lesion::new(&mut rng, c2, d2, 2));
     }
@@ -276,4 +297,98 @@ fn correlated_noise(size: [usize; 3], seed: u64, sd: f64) -> Vec<f64> {
         }
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both lesions on a volume thinner than the second lesion (a 45 mm lesion's is 22.5 mm;
+    /// four 5 mm slices are 20 mm): its centre used to be clamped to an empty range, a panic.
+    #[test]
+    fn a_volume_thinner_than_the_lesions_still_holds_both() {
+        let p = generate(&PhantomSpec {
+            size: [256, 256, 4],
+            lesion_diameter_mm: 45.0,
+            ..PhantomSpec::default()
+        })
+        .unwrap();
+        let labels = p.mask.values();
+        for label in [1, 2] {
+            assert!(labels.iter().any(|&l| l == label), "label {label} is missing");
+        }
+    }
+
+    #[test]
+    fn impossible_specs_are_errors_that_say_why() {
+        let bad = [
+            (
+                PhantomSpec {
+                    lesion_diameter_mm: f64::INFINITY,
+                    ..Default::default()
+                },
+                "lesion diameter",
+            ),
+            (
+                PhantomSpec {
+                    lesion_diameter_mm: 0.0,
+                    ..Default::default()
+                },
+                "lesion diameter",
+            ),
+            (
+                PhantomSpec {
+                    spacing: [0.7, f64::NAN, 5.0],
+                    ..Default::default()
+                },
+                "spacing",
+            ),
+            (
+                PhantomSpec {
+                    spacing: [0.7, 0.7, f64::INFINITY],
+                    ..Default::default()
+                },
+                "spacing",
+            ),
+            (
+                PhantomSpec {
+                    size: [8, 512, 60],
+                    ..Default::default()
+                },
+                "16×16×2",
+            ),
+            (
+                PhantomSpec {
+                    size: [1 << 20, 1 << 20, 1 << 20],
+                    ..Default::default()
+                },
+                "too large",
+            ),
+            (
+                PhantomSpec {
+                    size: [usize::MAX, 2, 2],
+                    ..Default::default()
+                },
+                "16×16×2",
+            ),
+            (
+                PhantomSpec {
+                    size: [usize::MAX, 16, 2],
+                    ..Default::default()
+                },
+                "too large",
+            ),
+            (
+                PhantomSpec {
+                    noise_hu: f64::NAN,
+                    ..Default::default()
+                },
+                "noise",
+            ),
+        ];
+        for (spec, why) in bad {
+            let e = generate(&spec).expect_err(&format!("{spec:?} must fail")).to_string();
+            assert!(e.contains(why), "{spec:?}: {e}");
+        }
+    }
 }
