@@ -679,6 +679,15 @@ fn check_general(g: &GeneralSettings, kind: ImageTypeKind) -> Result<()> {
     if g.wavelet.is_empty() && kind == ImageTypeKind::Wavelet {
         return Err(Error::setting("wavelet", "must name a wavelet"));
     }
+    // Gray levels run up to binCount, and the texture classes refuse levels above this; a
+    // typo of a billion would otherwise cost gigabytes of bin edges first (as in pyradiomics).
+    let max_bins = crate::features::glcm::MAX_GRAY_LEVEL as usize;
+    if let Some(n) = g.bin_count.filter(|&n| n > max_bins) {
+        return Err(Error::setting(
+            "binCount",
+            format!("must be at most {max_bins}, got {n}"),
+        ));
+    }
     if kind == ImageTypeKind::LoG && g.sigma.is_empty() {
         return Err(Error::setting(
             "sigma",

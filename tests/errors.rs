@@ -168,6 +168,7 @@ fn parameter_file_errors_name_the_key() {
             "setting.resampledPixelSpacing",
         ),
         ("setting:\n  force2D: yes please\n", "setting.force2D"),
+        ("setting:\n  binCount: 1000000000\n", "binCount"),
     ] {
         let e = Settings::from_str(text)
             .and_then(|s| s.validate().map(|_| ()))
@@ -214,4 +215,58 @@ fn lbp2d_var_all_nan_names_the_cause() {
     ] {
         assert!(e.to_string().contains(part), "{part:?} missing from: {e}");
     }
+}
+
+/// Peak resident memory of this process so far (`VmHWM`), in bytes.
+fn peak_rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// A gzip NRRD whose header claims 4 GB (a wrong header, or a gzip bomb's tail) while its
+/// stream inflates to 8 MB: a clear error, and the claimed size's pages are never touched
+/// (they were once mapped, all 4 GB of them, before the stream's size was looked at).
+#[test]
+fn a_header_claiming_more_than_its_gzip_stream_is_refused_before_its_pages_are_touched() {
+    use std::io::Write;
+    let dir = common::temp_dir("errors-gzip-claims");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&vec![0u8; 8 << 20]).unwrap();
+    let mut file = b"NRRD0004\ntype: short\ndimension: 3\nspace: left-posterior-superior\n\
+        sizes: 2000 1000 1000\nspace directions: (1,0,0) (0,1,0) (0,0,1)\nendian: little\n\
+        encoding: gzip\nspace origin: (0,0,0)\n\n"
+        .to_vec();
+    file.extend(gz.finish().unwrap());
+    let path = dir.join("claims_4gb.nrrd");
+    std::fs::write(&path, file).unwrap();
+    let before = peak_rss();
+    let e = radscore::image::read_image(&path).unwrap_err();
+    let grown = peak_rss().saturating_sub(before);
+    assert!(e.to_string().contains("truncated data"), "{e}");
+    assert!(e.to_string().contains("claims_4gb.nrrd"), "{e}");
+    if before > 0 {
+        assert!(
+            grown < 1 << 30,
+            "reading it raised the peak resident memory by {grown} bytes"
+        );
+    }
+}
+
+/// A resampling spacing in the wrong unit (0.001 for 1 mm) asks for trillions of voxels: an
+/// error naming the setting and the grid, where the allocation used to abort the process.
+#[test]
+fn a_resampling_grid_too_large_to_hold_is_an_error() {
+    let (img, mask) = image_and_mask();
+    let mut s = Settings::default();
+    s.general.resampled_pixel_spacing = Some([0.001, 0.001, 0.001]);
+    s.general.resampled_pixel_spacing_axes = 3;
+    let e = radscore::extract(&img, &mask, &s.validate().unwrap()).unwrap_err();
+    assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+    let message = e.to_string();
+    assert!(message.contains("resampledPixelSpacing"), "{message}");
+    assert!(message.contains("voxels"), "{message}");
 }

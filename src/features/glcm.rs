@@ -974,8 +974,8 @@ fn hessenberg_eigenvalues(h: &mut [f64], n: usize) -> Option<Vec<(f64, f64)>> {
 // ---------------------------------------------------------------------------------------------
 // Helpers shared with glrlm.rs.
 
-/// Highest discretized gray level accepted.
-const MAX_GRAY_LEVEL: u32 = 1 << 24;
+/// Highest discretized gray level accepted (also the largest `binCount`, see `settings`).
+pub(crate) const MAX_GRAY_LEVEL: u32 = 1 << 24;
 
 /// Largest texture matrix (cells over all angles) built before giving up with an error.
 pub(super) const MAX_MATRIX_CELLS: usize = 1 << 31;

@@ -687,6 +687,11 @@ pub(crate) fn gunzip_values<T: Sample>(
     if T::STORES != Some(pt) || !out.is_empty() {
         return false;
     }
+    // Before any page is mapped: a header whose sizes the stream cannot hold (a forged or
+    // wrong header, a gzip bomb's tail) must not get gigabytes of pages touched first.
+    if gzip_size(compressed) != count.checked_mul(std::mem::size_of::<T>()) {
+        return false;
+    }
     // Zeroed pages from the allocator cost nothing until written; spare ones nothing again.
     let mut values: Vec<T> = spare
         .take_values(count)

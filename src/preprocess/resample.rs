@@ -141,6 +141,10 @@ pub fn resample_label_map(mask: &LabelMap, target: &Geometry) -> Result<LabelMap
     LabelMap::new(labels, target.clone())
 }
 
+/// The largest grid [`resample_to_spacing`] makes: 2^30 voxels (8 GiB as float64), beyond any
+/// lesion's padded box at any sensible spacing.
+pub const MAX_RESAMPLED_VOXELS: usize = 1 << 30;
+
 /// pyradiomics' `resampleImage`: derive the output grid from the mask's ROI bounding box,
 /// padded by `pad_distance`, with `spacing` (x, y, z; 0 keeps the mask spacing), and resample
 /// image (with `interpolator`) and mask (nearest neighbour) onto it.
@@ -201,6 +205,16 @@ pub fn resample_to_spacing(
         }
         new_size[a] = extent as usize;
         origin_index[a] = 0.5 * (new_spacing[a] - mask_spacing[a]) / mask_spacing[a] + new_lo / ratio;
+    }
+    // A spacing given in the wrong unit (0.001 for 1 mm) asks for a grid of trillions of
+    // voxels: refuse it here, with the numbers, rather than fail to allocate it.
+    let voxels = new_size.iter().map(|&n| n as f64).product::<f64>();
+    if voxels > MAX_RESAMPLED_VOXELS as f64 {
+        return Err(Error::InvalidArgument(format!(
+            "resampling the ROI's box to spacing {new_spacing:?} mm gives a grid of {}×{}×{} = {voxels:.3e} \
+             voxels, more than {MAX_RESAMPLED_VOXELS}: check resampledPixelSpacing (in mm) and padDistance",
+            new_size[0], new_size[1], new_size[2]
+        )));
     }
     let mask_itk = ItkGeometry::new(mask_geometry)?;
     let target = Geometry {
