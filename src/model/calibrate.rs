@@ -205,26 +205,66 @@ pub fn recalibrate(
     Ok((card, report))
 }
 
-/// Maximum-likelihood intercept of `logit p = a + offset` (Newton), with its SE.
+/// Maximum-likelihood intercept of `logit p = a + offset`, with its SE.
+///
+/// The score Σ(y − p) falls strictly from `events` to `events − n` as `a` grows, so its one root
+/// is bracketed first and then found by Newton steps kept inside the bracket (bisection where a
+/// step would leave it). Plain Newton from 0 overshoots when the offsets are large: with
+/// offsets of 2–15 every p starts near 1, the first step lands where every p is near 0, and the
+/// next one where the information has underflowed to 0.
 fn fit_intercept(offset: &[f64], y: &[f64]) -> Result<(f64, f64)> {
-    let mut a = 0.0;
-    for _ in 0..100 {
-        let (mut score, mut info) = (0.0, 0.0);
-        for (o, yi) in offset.iter().zip(y) {
+    let score_and_information = |a: f64| {
+        offset.iter().zip(y).fold((0.0, 0.0), |(score, info), (o, yi)| {
             let p = logistic(a + o);
-            score += yi - p;
-            info += p * (1.0 - p);
-        }
-        if !(info > 0.0) {
-            return Err(Error::Model("recalibration did not converge (no information)".into()));
-        }
-        let step = score / info;
-        a += step;
-        if step.abs() < 1e-12 {
-            return Ok((a, (1.0 / info).sqrt()));
+            (score + (yi - p), info + p * (1.0 - p))
+        })
+    };
+    // A bracket [lo, hi] with a positive score at lo and a negative one at hi.
+    const FARTHEST: f64 = 1e6;
+    let (mut lo, mut hi) = (-1.0, 1.0);
+    while score_and_information(lo).0 <= 0.0 {
+        lo *= 2.0;
+        if lo < -FARTHEST {
+            return Err(Error::Model(format!(
+                "recalibration in the large: no intercept above {lo} fits (offsets from {} to {})",
+                offset.iter().copied().fold(f64::INFINITY, f64::min),
+                offset.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            )));
         }
     }
-    Err(Error::Model("recalibration in the large did not converge".into()))
+    while score_and_information(hi).0 >= 0.0 {
+        hi *= 2.0;
+        if hi > FARTHEST {
+            return Err(Error::Model(format!(
+                "recalibration in the large: no intercept below {hi} fits (offsets from {} to {})",
+                offset.iter().copied().fold(f64::INFINITY, f64::min),
+                offset.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            )));
+        }
+    }
+    let mut a = 0.0f64.clamp(lo, hi);
+    for _ in 0..200 {
+        let (score, info) = score_and_information(a);
+        if score > 0.0 {
+            lo = a;
+        } else if score < 0.0 {
+            hi = a;
+        }
+        let newton = a + score / info;
+        let next = if info > 0.0 && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        if score == 0.0 || (next - a).abs() <= 1e-12 * (1.0 + a.abs()) {
+            let (_, info) = score_and_information(next);
+            return Ok((next, (1.0 / info).sqrt()));
+        }
+        a = next;
+    }
+    Err(Error::Model(format!(
+        "recalibration in the large did not converge (last intercept {a}, between {lo} and {hi})"
+    )))
 }
 
 /// Log-likelihood of `logit p = a + b·offset`.
@@ -288,4 +328,79 @@ fn fit_intercept_slope(offset: &[f64], y: &[f64]) -> Result<(f64, f64, f64, f64)
     Err(Error::Model(
         "logistic recalibration did not converge (separation?)".into(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The offsets and outcomes of the 40 simulated lesions of `radscore demo --seed 3`, where
+    /// Newton from 0 overshot: every p started near 1, and the information underflowed to 0.
+    const OFFSETS: [f64; 40] = [
+        3.9173590067932484,
+        14.732477796945256,
+        10.131302705254894,
+        3.7463595559538305,
+        4.074418597515707,
+        9.63130692117069,
+        3.1976970966317153,
+        4.484221077140106,
+        6.701207612319751,
+        10.713685037958221,
+        2.6051800173062767,
+        8.089354841490561,
+        6.515944071966342,
+        6.177015779379326,
+        6.356159761041348,
+        5.474050887172828,
+        11.65915573709728,
+        9.422148324279078,
+        5.931862487933184,
+        5.703348829711658,
+        7.1378794922160065,
+        1.7467117831898755,
+        6.417948417740597,
+        4.216077836950586,
+        4.921167339988125,
+        1.696194652025376,
+        5.301406059847599,
+        7.11995075295563,
+        5.753599570935038,
+        3.260720684970119,
+        10.248851329374471,
+        8.22646114492156,
+        8.527248820198961,
+        8.820362681979905,
+        8.170002636646228,
+        10.381740624170133,
+        7.575513654525511,
+        5.802026792938357,
+        3.3270051959060734,
+        4.051618121040801,
+    ];
+    const OUTCOMES: [f64; 40] = [
+        0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0,
+        0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0,
+    ];
+
+    fn close(ours: f64, theirs: f64, tolerance: f64) -> bool {
+        (ours - theirs).abs() <= tolerance * theirs.abs()
+    }
+
+    /// statsmodels 0.15.0 on the same numbers:
+    /// `GLM(y, ones, family=Binomial(), offset=OFFSETS).fit(tol=1e-14)` gives the intercept
+    /// -4.844018057557415 (SE 0.47096509792833513), and `Logit(y, [1, OFFSETS])` with Newton
+    /// -6.228758069787757 and slope 1.271453967276771 (SEs 2.1881112879798286 and
+    /// 0.41837361363593817).
+    #[test]
+    fn large_offsets_recalibrate_as_statsmodels_does() {
+        let (a, se) = fit_intercept(&OFFSETS, &OUTCOMES).unwrap();
+        assert!(close(a, -4.844018057557415, 1e-9), "intercept {a}");
+        assert!(close(se, 0.47096509792833513, 1e-7), "SE {se}");
+        let (a, a_se, b, b_se) = fit_intercept_slope(&OFFSETS, &OUTCOMES).unwrap();
+        assert!(close(a, -6.228758069787757, 1e-8), "intercept {a}");
+        assert!(close(b, 1.271453967276771, 1e-8), "slope {b}");
+        assert!(close(a_se, 2.1881112879798286, 1e-6), "intercept SE {a_se}");
+        assert!(close(b_se, 0.41837361363593817, 1e-6), "slope SE {b_se}");
+    }
 }
