@@ -143,7 +143,7 @@ pub fn resample_label_map(mask: &LabelMap, target: &Geometry) -> Result<LabelMap
 
 /// The largest grid [`resample_to_spacing`] makes: 2^30 voxels (8 GiB as float64), beyond any
 /// lesion's padded box at any sensible spacing.
-pub const MAX_RESAMPLED_VOXELS: usize = 1 << 30;
+pub(crate) const MAX_RESAMPLED_VOXELS: usize = 1 << 30;
 
 /// pyradiomics' `resampleImage`: derive the output grid from the mask's ROI bounding box,
 /// padded by `pad_distance`, with `spacing` (x, y, z; 0 keeps the mask spacing), and resample
