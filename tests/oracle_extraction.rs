@@ -153,24 +153,39 @@ fn radscore_runs(
     let settings = Settings::from_file(params_path)
         .and_then(|s| s.validate())
         .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-    // Both ways of reading the files: side by side on two threads, and one after the other on
-    // one thread, where the mask is inflated into the pages the image's compressed bytes were
-    // read into.
+    runs_on_one_and_two_threads(case.name, image_path, mask_path, &settings)
+}
+
+/// radscore's features of `name`'s files with `settings`, on two threads and on one: both ways
+/// of reading the files, side by side on two threads, and one after the other on one thread,
+/// where the mask is inflated into the pages the image's compressed bytes were read into.
+fn runs_on_one_and_two_threads(
+    name: &str,
+    image_path: &Path,
+    mask_path: &Path,
+    settings: &radscore::ValidSettings,
+) -> Vec<(String, radscore::Result<radscore::FeatureSet>)> {
     [2, 1]
         .into_iter()
         .map(|threads| {
-            let name = format!(
-                "{} ({threads} thread{})",
-                case.name,
-                if threads == 1 { "" } else { "s" }
-            );
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             (
-                name,
-                pool.install(|| radscore::extract_files(image_path, mask_path, None, &settings)),
+                format!("{name} ({threads} thread{})", if threads == 1 { "" } else { "s" }),
+                pool.install(|| radscore::extract_files(image_path, mask_path, None, settings)),
             )
         })
         .collect()
+}
+
+/// The seeds named by the environment variable `var` (`1000..1200`), else `default`.
+fn seeds_from_env(var: &str, default: std::ops::Range<u64>) -> std::ops::Range<u64> {
+    match std::env::var(var) {
+        Ok(range) => range
+            .split_once("..")
+            .and_then(|(a, b)| Some(a.parse::<u64>().ok()?..b.parse::<u64>().ok()?))
+            .unwrap_or_else(|| panic!("{var}={range}: expected a range like 1000..1200")),
+        Err(_) => default,
+    }
 }
 
 /// Every run's features against pyradiomics', keys and order included.
@@ -895,8 +910,8 @@ fn ct_case(seed: u64) -> CtCase {
     }
 }
 
-/// Write a CT case's image, mask and parameter file (the preset with the case's label; label 1
-/// when a small image leaves the second lesion out).
+/// Write a CT case's image, mask and parameter file (`bench/surufatinib.yaml` with the case's
+/// label; label 1 when a small image leaves the second lesion out).
 fn prepare_ct_case(case: &mut CtCase, seed: u64) -> (PathBuf, PathBuf, PathBuf) {
     let dir = temp_dir(&format!("oracle-{}", case.name));
     let p = radscore::phantom::generate(&radscore::phantom::PhantomSpec {
@@ -934,15 +949,16 @@ fn prepare_ct_case(case: &mut CtCase, seed: u64) -> (PathBuf, PathBuf, PathBuf) 
     let write = if case.nifti { write_nifti } else { write_nrrd };
     write(&image_path, &ct, case.pixel_type, &geometry).expect("write CT");
     write(&mask_path, &mask, PixelType::U8, &geometry).expect("write mask");
-    let params = serde_json::json!({
-        "setting": {"resampledPixelSpacing": [1, 1, 1], "interpolator": "sitkBSpline", "binWidth": 25,
-                    "label": case.label},
-        "imageType": {"Original": {}, "Wavelet": {}},
-        "featureClass": {"shape": null, "firstorder": null, "glcm": null, "gldm": null, "glrlm": null,
-                         "glszm": null, "ngtdm": null},
-    });
-    let params_path = dir.join("params.json");
-    std::fs::write(&params_path, serde_json::to_string_pretty(&params).unwrap()).unwrap();
+    // The shipped parameter file, with the case's label (pyradiomics reads it as it is).
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/surufatinib.yaml");
+    let params = std::fs::read_to_string(shipped).unwrap();
+    assert!(params.contains("\n  label: 1\n"), "bench/surufatinib.yaml sets label 1");
+    let params_path = dir.join("params.yaml");
+    std::fs::write(
+        &params_path,
+        params.replace("\n  label: 1\n", &format!("\n  label: {}\n", case.label)),
+    )
+    .unwrap();
     (image_path, mask_path, params_path)
 }
 
@@ -955,13 +971,7 @@ fn prepare_ct_case(case: &mut CtCase, seed: u64) -> (PathBuf, PathBuf, PathBuf) 
 #[test]
 fn studies_preset_on_ct_sized_volumes_matches_pyradiomics() {
     let Some(python) = oracle_python() else { return };
-    let seeds = match std::env::var("RADSCORE_PRESET_SEEDS") {
-        Ok(range) => range
-            .split_once("..")
-            .and_then(|(a, b)| Some(a.parse::<u64>().ok()?..b.parse::<u64>().ok()?))
-            .unwrap_or_else(|| panic!("RADSCORE_PRESET_SEEDS={range}: expected a range like 3..80")),
-        Err(_) => 0..3,
-    };
+    let seeds = seeds_from_env("RADSCORE_PRESET_SEEDS", 0..3);
     let mut cmp = Comparison::default();
     for seed in seeds {
         let mut case = ct_case(seed);
@@ -977,16 +987,7 @@ fn studies_preset_on_ct_sized_volumes_matches_pyradiomics() {
         let mut preset = Settings::preset("surufatinib").unwrap();
         preset.general.label = case.label;
         let preset = preset.validate().unwrap();
-        let runs = [2, 1]
-            .into_iter()
-            .map(|threads| {
-                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-                (
-                    format!("{} ({threads} thread(s))", case.name),
-                    pool.install(|| radscore::extract_files(&image_path, &mask_path, None, &preset)),
-                )
-            })
-            .collect();
+        let runs = runs_on_one_and_two_threads(&case.name, &image_path, &mask_path, &preset);
         compare_runs(runs, &expected, &mut cmp);
     }
     cmp.finish("studies' preset on CT-sized volumes");
@@ -1210,13 +1211,7 @@ fn random_settings_mixes_match_pyradiomics() {
     let mut both_failed = 0;
     // `RADSCORE_RANDOM_SEEDS=1000..1200` sweeps other seeds (slower; pyradiomics may refuse
     // more of them, which is then reported, not failed).
-    let seeds = match std::env::var("RADSCORE_RANDOM_SEEDS") {
-        Ok(range) => range
-            .split_once("..")
-            .and_then(|(a, b)| Some(a.parse::<u64>().ok()?..b.parse::<u64>().ok()?))
-            .unwrap_or_else(|| panic!("RADSCORE_RANDOM_SEEDS={range}: expected a range like 1000..1200")),
-        Err(_) => 0..64,
-    };
+    let seeds = seeds_from_env("RADSCORE_RANDOM_SEEDS", 0..64);
     let (sweep, count) = (
         seeds.start != 0 || seeds.end != 64,
         seeds.end.saturating_sub(seeds.start),

@@ -221,28 +221,28 @@ fn fit_intercept(offset: &[f64], y: &[f64]) -> Result<(f64, f64)> {
     };
     // A bracket [lo, hi] with a positive score at lo and a negative one at hi.
     const FARTHEST: f64 = 1e6;
+    let no_fit = |beyond: f64| {
+        Error::Model(format!(
+            "recalibration in the large: no intercept within ±{FARTHEST} fits (none up to {beyond}; offsets \
+             from {} to {})",
+            offset.iter().copied().fold(f64::INFINITY, f64::min),
+            offset.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        ))
+    };
     let (mut lo, mut hi) = (-1.0, 1.0);
     while score_and_information(lo).0 <= 0.0 {
         lo *= 2.0;
         if lo < -FARTHEST {
-            return Err(Error::Model(format!(
-                "recalibration in the large: no intercept above {lo} fits (offsets from {} to {})",
-                offset.iter().copied().fold(f64::INFINITY, f64::min),
-                offset.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-            )));
+            return Err(no_fit(lo));
         }
     }
     while score_and_information(hi).0 >= 0.0 {
         hi *= 2.0;
         if hi > FARTHEST {
-            return Err(Error::Model(format!(
-                "recalibration in the large: no intercept below {hi} fits (offsets from {} to {})",
-                offset.iter().copied().fold(f64::INFINITY, f64::min),
-                offset.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-            )));
+            return Err(no_fit(hi));
         }
     }
-    let mut a = 0.0f64.clamp(lo, hi);
+    let mut a = 0.0; // inside the bracket: lo ≤ −1 and hi ≥ 1
     for _ in 0..200 {
         let (score, info) = score_and_information(a);
         if score > 0.0 {

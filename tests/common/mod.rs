@@ -233,7 +233,7 @@ pub struct Comparison {
 
 /// Shape features that are the square root of the smallest eigenvalues of the voxel centres'
 /// covariance (relative to the largest for Flatness and Elongation).
-const EIGEN_AXIS_FEATURES: [&str; 4] = ["LeastAxisLength", "MinorAxisLength", "Elongation", "Flatness"];
+pub const EIGEN_AXIS_FEATURES: [&str; 4] = ["LeastAxisLength", "MinorAxisLength", "Elongation", "Flatness"];
 
 /// Whether pyradiomics' `theirs` for shape feature `feature` is eigen-solver rounding noise
 /// around radscore's exact 0. When the voxel centres lie on a plane or a line, radscore finds
@@ -242,7 +242,7 @@ const EIGEN_AXIS_FEATURES: [&str; 4] = ["LeastAxisLength", "MinorAxisLength", "E
 /// only) is about 1e-8 of the largest axis. That noise depends on the CPU's BLAS kernels, so
 /// no implementation can reproduce it; anything larger than 1e-6 of the largest axis (or
 /// 1e-6 for the ratios) is a real difference and fails.
-fn eigen_solver_noise(feature: &str, ours: f64, theirs: f64, major_axis: Option<f64>) -> bool {
+pub fn eigen_solver_noise(feature: &str, ours: f64, theirs: f64, major_axis: Option<f64>) -> bool {
     if ours != 0.0 || !theirs.is_finite() || !EIGEN_AXIS_FEATURES.contains(&feature) {
         return false;
     }
