@@ -836,48 +836,41 @@ struct CtCase {
 fn ct_case(seed: u64) -> CtCase {
     let identity = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
     let flipped_y = [1.0, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 1.0];
-    let fixed = |size, spacing, lesion_mm, direction, cut, pixel_type, nifti, label| CtCase {
-        name: format!("ct_{seed}"),
-        size,
-        spacing,
-        lesion_mm,
-        direction,
-        cut,
-        pixel_type,
-        nifti,
-        label,
-    };
+    let name = format!("ct_{seed}");
     match seed {
-        0 => fixed(
-            [256, 256, 130],
-            [0.8, 0.8, 1.25],
-            20.0,
-            rotation_z(17.0),
-            None,
-            PixelType::I16,
-            false,
-            1,
-        ),
-        1 => fixed(
-            [384, 384, 64],
-            [0.7, 0.7, 2.5],
-            30.0,
-            flipped_y,
-            Some((1, 0)),
-            PixelType::F32,
-            true,
-            1,
-        ),
-        2 => fixed(
-            [256, 256, 24],
-            [0.8, 0.8, 5.0],
-            45.0,
-            identity,
-            None,
-            PixelType::I16,
-            false,
-            2,
-        ),
+        0 => CtCase {
+            name,
+            size: [256, 256, 130],
+            spacing: [0.8, 0.8, 1.25],
+            lesion_mm: 20.0,
+            direction: rotation_z(17.0),
+            cut: None,
+            pixel_type: PixelType::I16,
+            nifti: false,
+            label: 1,
+        },
+        1 => CtCase {
+            name,
+            size: [384, 384, 64],
+            spacing: [0.7, 0.7, 2.5],
+            lesion_mm: 30.0,
+            direction: flipped_y,
+            cut: Some((1, 0)),
+            pixel_type: PixelType::F32,
+            nifti: true,
+            label: 1,
+        },
+        2 => CtCase {
+            name,
+            size: [256, 256, 24],
+            spacing: [0.8, 0.8, 5.0],
+            lesion_mm: 45.0,
+            direction: identity,
+            cut: None,
+            pixel_type: PixelType::I16,
+            nifti: false,
+            label: 2,
+        },
         _ => {
             let mut rng = Rng(0xC7_5EED ^ seed.wrapping_mul(0x9E37_79B9));
             let pick = |rng: &mut Rng, n: usize| rng.int(0, n as i64 - 1) as usize;
@@ -892,7 +885,7 @@ fn ct_case(seed: u64) -> CtCase {
             };
             let cut = (rng.uniform() < 0.4).then(|| ([0, 1, 3, 10][pick(&mut rng, 4)], [0, 1, 4][pick(&mut rng, 3)]));
             CtCase {
-                name: format!("ct_{seed}"),
+                name,
                 size: [n, n, nz],
                 spacing: [sx, sx, sz],
                 lesion_mm: [12.0, 20.0, 30.0, 45.0][pick(&mut rng, 4)],
