@@ -1348,6 +1348,47 @@ fn large_gzip_volumes_read_back_on_one_and_two_threads() {
     }
 }
 
+/// Uncompressed volumes of 4 MiB and more are decoded on the worker threads, block by block
+/// (`image::decode_blocks`). Every voxel type, both byte orders and a voxel count that is not
+/// a whole number of blocks read back exactly the values written, on one thread and on two.
+/// (A NIfTI's voxels go through `decode_to_voxels`, as the buffers the C API copies do.)
+#[test]
+fn large_raw_volumes_decode_alike_on_one_and_two_threads() {
+    let dir = temp_dir("readers_large_raw");
+    let mut rng = Rng(31);
+    // 4 299 264 voxels: 4 MiB and more at one byte each, and 1049.6 blocks of 4096.
+    let size = [512i64, 311, 27];
+    let count = (size[0] * size[1] * size[2]) as usize;
+    let types = [
+        (PixelType::U8, false),
+        (PixelType::I16, false),
+        (PixelType::I16, true),
+        (PixelType::U16, false),
+        (PixelType::I32, true),
+        (PixelType::U32, false),
+        (PixelType::F32, false),
+        (PixelType::F32, true),
+        (PixelType::F64, false),
+    ];
+    for (pt, big) in types {
+        let values = random_values(&mut rng, pt, count);
+        let expected =
+            ndarray::Array3::from_shape_vec([size[2] as usize, size[1] as usize, size[0] as usize], values.clone())
+                .unwrap();
+        let mut n = Nifti::new(size, pt);
+        n.big = big;
+        let name = format!("{}_{}.nii", pt.numpy_name(), if big { "be" } else { "le" });
+        let path = dir.join(&name);
+        std::fs::write(&path, n.bytes(&le_bytes(&values, pt, big))).unwrap();
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let image = pool.install(|| read_image(&path)).unwrap();
+            assert_eq!(image.pixel_type, pt, "{name}");
+            assert!(*image.values() == expected, "{name}, {threads} threads: values differ");
+        }
+    }
+}
+
 #[test]
 fn truncated_and_garbled_files_never_panic() {
     let dir = temp_dir("readers_fuzz");

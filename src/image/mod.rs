@@ -475,7 +475,8 @@ fn decode_array<T: Sample>(
     fresh: Option<FreshBuffer>,
 ) -> Result<Array3<T>> {
     let count: usize = shape.iter().product();
-    let mut values: Vec<T> = Vec::with_capacity(count);
+    // Room for whole blocks, so that a parallel decode writes straight into this storage.
+    let mut values: Vec<T> = Vec::with_capacity(count.next_multiple_of(DECODE_BLOCK));
     if let Some(fresh) = fresh {
         fresh(values.as_mut_ptr().cast(), count * std::mem::size_of::<T>());
     }
@@ -749,14 +750,49 @@ pub(crate) fn decode_voxels<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: 
 }
 
 /// [`decode_voxels`] split across the worker threads for a large buffer (decoding a CT and
-/// first touching its float64 pages); the values and their order are the same.
+/// first touching its float64 pages); the values and their order are the same. Split only
+/// into an empty `out` with room for whole [`DECODE_BLOCK`]s (see [`decode_blocks`]).
 pub(crate) fn decode_voxels_parallel<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: bool, out: &mut Vec<T>) {
     let parallel = rayon::current_num_threads() > 1 && bytes.len() >= 1 << 22;
     decode_into(bytes, pt, big_endian, out, parallel);
 }
 
-fn decode_into<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: bool, out: &mut Vec<T>, parallel: bool) {
+/// Values per task of a parallel decode.
+const DECODE_BLOCK: usize = 4096;
+
+/// Decode values of `size` bytes each on the worker threads, [`DECODE_BLOCK`] values a task,
+/// each block by the same loop as on one thread, which the compiler vectorizes. (A parallel
+/// collect value by value checks every write and does not: copying a 512×512×60 int16 CT and
+/// its mask through the C API took 6–7 ms on two threads against 4 ms on one.) The blocks are
+/// written straight into `out`'s storage, viewed as blocks; false, with `out` untouched, when
+/// it is not empty or its room is not whole blocks.
+fn decode_blocks<T: Sample>(bytes: &[u8], size: usize, decode: impl Fn(&[u8]) -> T + Sync, out: &mut Vec<T>) -> bool {
     use rayon::prelude::*;
+    if !out.is_empty() {
+        return false;
+    }
+    let mut blocks: Vec<[T; DECODE_BLOCK]> = match bytemuck::allocation::try_cast_vec(std::mem::take(out)) {
+        Ok(blocks) => blocks,
+        Err((_, values)) => {
+            *out = values;
+            return false;
+        }
+    };
+    let whole = bytes.len() / (size * DECODE_BLOCK) * (size * DECODE_BLOCK);
+    blocks.par_extend(bytes[..whole].par_chunks_exact(size * DECODE_BLOCK).map(|chunk| {
+        let mut block = [T::zeroed(); DECODE_BLOCK];
+        for (v, c) in block.iter_mut().zip(chunk.chunks_exact(size)) {
+            *v = decode(c);
+        }
+        block
+    }));
+    let mut values: Vec<T> = bytemuck::allocation::cast_vec(blocks);
+    values.extend(bytes[whole..].chunks_exact(size).map(decode));
+    *out = values;
+    true
+}
+
+fn decode_into<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: bool, out: &mut Vec<T>, parallel: bool) {
     // `$to` turns the stored value into T: integers up to 32 bits take the cheaper path.
     macro_rules! convert {
         ($t:ty, $n:expr, $to:expr) => {{
@@ -770,9 +806,7 @@ fn decode_into<T: Sample>(bytes: &[u8], pt: PixelType, big_endian: bool, out: &m
                 };
                 $to(v)
             };
-            if parallel {
-                out.par_extend(bytes.par_chunks_exact($n).map(decode));
-            } else {
+            if !(parallel && decode_blocks(bytes, $n, decode, out)) {
                 out.extend(bytes.chunks_exact($n).map(decode));
             }
         }};
