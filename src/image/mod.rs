@@ -763,7 +763,8 @@ const DECODE_BLOCK: usize = 4096;
 /// Decode values of `size` bytes each on the worker threads, [`DECODE_BLOCK`] values a task,
 /// each block by the same loop as on one thread, which the compiler vectorizes. (A parallel
 /// collect value by value checks every write and does not: copying a 512×512×60 int16 CT and
-/// its mask through the C API took 6–7 ms on two threads against 4 ms on one.) The blocks are
+/// its mask through the C API took 5.9–6.3 ms on two threads against 3.6–4.2 ms on one, and
+/// 4.1–4.9 ms on two this way, repeated calls, see bench/README.md.) The blocks are
 /// written straight into `out`'s storage, viewed as blocks; false, with `out` untouched, when
 /// it is not empty or its room is not whole blocks.
 fn decode_blocks<T: Sample>(bytes: &[u8], size: usize, decode: impl Fn(&[u8]) -> T + Sync, out: &mut Vec<T>) -> bool {
